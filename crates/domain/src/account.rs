@@ -1,0 +1,171 @@
+//! Usernames, email addresses and personal names.
+
+use std::fmt;
+
+/// A username: 2 to 20 letters, digits, `_`, `-` or `.`. Unique without regard to case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+/// Why a username was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UsernameError {
+    /// Fewer than 2 or more than 20 characters.
+    #[error("Username must be between 2 and 20 characters long.")]
+    Length,
+    /// A character outside letters, digits, `_`, `-`, `.`.
+    #[error("Username may contain only letters, digits and the characters _ - .")]
+    Characters,
+}
+
+impl Username {
+    /// Shortest accepted username, in characters.
+    pub const MIN: usize = 2;
+    /// Longest accepted username, in characters.
+    pub const MAX: usize = 20;
+
+    /// Checks a username as typed (surrounding spaces are dropped).
+    pub fn parse(raw: &str) -> Result<Self, UsernameError> {
+        let name = raw.trim();
+        let len = name.chars().count();
+        if !(Self::MIN..=Self::MAX).contains(&len) {
+            return Err(UsernameError::Length);
+        }
+        if !name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+            return Err(UsernameError::Characters);
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    /// The username as the user spelled it.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An email address, kept in lower case so that one mailbox has one account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+/// Why an email address was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    /// Not an address mail can be sent to.
+    #[error("Invalid email address.")]
+    Invalid,
+    /// Longer than any real address (RFC 5321 allows 254 characters).
+    #[error("Email address must be at most 254 characters long.")]
+    TooLong,
+}
+
+impl Email {
+    /// Longest accepted address, in characters.
+    pub const MAX: usize = 254;
+
+    /// Checks an address as typed; the result is lower-cased.
+    pub fn parse(raw: &str) -> Result<Self, EmailError> {
+        let email = raw.trim().to_lowercase();
+        if email.chars().count() > Self::MAX {
+            return Err(EmailError::TooLong);
+        }
+        let parsed = email_address::EmailAddress::parse_with_options(
+            &email,
+            email_address::Options::default().without_display_text().without_domain_literal(),
+        )
+        .map_err(|_| EmailError::Invalid)?;
+        // A bare host ("me@localhost") is valid to the RFC but no public mailbox.
+        if !parsed.domain().contains('.') {
+            return Err(EmailError::Invalid);
+        }
+        Ok(Self(email))
+    }
+
+    /// The address, lower case.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An optional first or last name: at most 30 characters; blank means none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(Option<String>);
+
+/// Why a name was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    /// More than 30 characters.
+    #[error("Name must be at most 30 characters long.")]
+    TooLong,
+}
+
+impl PersonName {
+    /// Longest accepted name, in characters.
+    pub const MAX: usize = 30;
+
+    /// Checks a name as typed; blank input is no name.
+    pub fn parse(raw: &str) -> Result<Self, NameError> {
+        let name = raw.trim();
+        if name.chars().count() > Self::MAX {
+            return Err(NameError::TooLong);
+        }
+        Ok(Self((!name.is_empty()).then(|| name.to_owned())))
+    }
+
+    /// The name, if one was given.
+    pub fn into_inner(self) -> Option<String> {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_username_of_letters_digits_and_punctuation_is_accepted() {
+        assert_eq!(Username::parse(" jo_e-1.x ").map(|u| u.to_string()), Ok("jo_e-1.x".into()));
+        assert!(Username::parse("Zoë").is_ok());
+    }
+
+    #[test]
+    fn a_username_outside_2_to_20_characters_is_refused() {
+        assert_eq!(Username::parse("a"), Err(UsernameError::Length));
+        assert_eq!(Username::parse(&"a".repeat(21)), Err(UsernameError::Length));
+        assert!(Username::parse(&"a".repeat(20)).is_ok());
+    }
+
+    #[test]
+    fn a_username_with_spaces_or_symbols_is_refused() {
+        assert_eq!(Username::parse("jo e"), Err(UsernameError::Characters));
+        assert_eq!(Username::parse("<b>x</b>"), Err(UsernameError::Characters));
+        assert_eq!(Username::parse("a/b"), Err(UsernameError::Characters));
+    }
+
+    #[test]
+    fn emails_are_lower_cased_and_checked() {
+        assert_eq!(Email::parse(" Ann@Example.COM ").map(|e| e.to_string()), Ok("ann@example.com".into()));
+        assert_eq!(Email::parse("not-an-email"), Err(EmailError::Invalid));
+        assert_eq!(Email::parse("a@localhost"), Err(EmailError::Invalid));
+        assert_eq!(Email::parse("Ann <ann@example.com>"), Err(EmailError::Invalid));
+        assert_eq!(Email::parse(&format!("{}@example.com", "a".repeat(250))), Err(EmailError::TooLong));
+    }
+
+    #[test]
+    fn names_are_optional_and_at_most_30_characters() {
+        assert_eq!(PersonName::parse("  ").map(PersonName::into_inner), Ok(None));
+        assert_eq!(PersonName::parse(" Ada ").map(PersonName::into_inner), Ok(Some("Ada".into())));
+        assert_eq!(PersonName::parse(&"é".repeat(30)).map(PersonName::into_inner), Ok(Some("é".repeat(30))));
+        assert_eq!(PersonName::parse(&"x".repeat(31)), Err(NameError::TooLong));
+    }
+}

@@ -1,0 +1,15 @@
+//! Gazette's rules, free of I/O: the values users type (checked once, at the edge), pagination
+//! arithmetic, who may change what, and how passwords are hashed.
+
+pub mod account;
+pub mod authz;
+pub mod pagination;
+pub mod password;
+pub mod post;
+pub mod redirect;
+
+pub use account::{Email, EmailError, NameError, PersonName, Username, UsernameError};
+pub use authz::Actor;
+pub use pagination::{PageError, PageLink, PageNumber, Pagination};
+pub use password::{Password, PasswordError, PasswordHasher};
+pub use post::{Content, PostError, Title};

@@ -1,0 +1,87 @@
+//! What a post is made of.
+
+/// A post title: 1 to 100 characters after trimming.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Title(String);
+
+/// A post body: required, at most [`Content::MAX`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Content(String);
+
+/// Why a post was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PostError {
+    /// Empty title.
+    #[error("Title is required.")]
+    TitleMissing,
+    /// Title over 100 characters.
+    #[error("Title must be at most 100 characters long.")]
+    TitleTooLong,
+    /// Empty body.
+    #[error("Content is required.")]
+    ContentMissing,
+    /// Body over the limit.
+    #[error("Content must be at most 100000 characters long.")]
+    ContentTooLong,
+}
+
+impl Title {
+    /// Longest accepted title, in characters.
+    pub const MAX: usize = 100;
+
+    /// Checks a title as typed.
+    pub fn parse(raw: &str) -> Result<Self, PostError> {
+        let title = raw.trim();
+        match title.chars().count() {
+            0 => Err(PostError::TitleMissing),
+            n if n > Self::MAX => Err(PostError::TitleTooLong),
+            _ => Ok(Self(title.to_owned())),
+        }
+    }
+
+    /// The title.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl Content {
+    /// Longest accepted body, in characters.
+    pub const MAX: usize = 100_000;
+
+    /// Checks a body as typed. Inner whitespace and line breaks are the author's and kept.
+    pub fn parse(raw: &str) -> Result<Self, PostError> {
+        if raw.trim().is_empty() {
+            return Err(PostError::ContentMissing);
+        }
+        if raw.chars().count() > Self::MAX {
+            return Err(PostError::ContentTooLong);
+        }
+        Ok(Self(raw.trim_end().replace("\r\n", "\n")))
+    }
+
+    /// The body.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_are_1_to_100_characters() {
+        assert_eq!(Title::parse("   "), Err(PostError::TitleMissing));
+        assert_eq!(Title::parse(&"t".repeat(101)), Err(PostError::TitleTooLong));
+        assert_eq!(Title::parse(&"ü".repeat(100)).map(Title::into_inner), Ok("ü".repeat(100)));
+        assert_eq!(Title::parse(" Hello ").map(Title::into_inner), Ok("Hello".into()));
+    }
+
+    #[test]
+    fn content_is_required_and_keeps_its_line_breaks() {
+        assert_eq!(Content::parse(" \n "), Err(PostError::ContentMissing));
+        assert_eq!(Content::parse("a\r\n\r\nb\n").map(Content::into_inner), Ok("a\n\nb".into()));
+        assert_eq!(Content::parse(&"c".repeat(100_001)), Err(PostError::ContentTooLong));
+    }
+}

@@ -1,0 +1,3 @@
+pub mod post;
+pub mod session;
+pub mod user;

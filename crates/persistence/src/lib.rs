@@ -1,0 +1,80 @@
+//! Everything Gazette keeps in its database: SeaORM entities (private to this crate) and the query
+//! functions the rest of the application calls. The database URL picks SQLite or PostgreSQL; the
+//! same code serves both.
+
+mod entity;
+pub mod posts;
+pub mod sessions;
+pub mod users;
+
+use std::time::Duration;
+
+use migration::MigratorTrait;
+use sea_orm::{ConnectOptions, Database};
+pub use sea_orm::{DatabaseConnection, DbErr};
+
+/// Opens a connection pool. For an SQLite file the folder is created and the file too.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
+    let url = prepare_sqlite_url(url)?;
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .acquire_timeout(Duration::from_secs(10))
+        // Readers keep reading while a writer writes, and a busy database waits instead of failing.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options).await
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    migration::Migrator::up(db, None).await
+}
+
+/// Makes sure an SQLite URL's folder exists and asks SQLite to create the file if missing.
+fn prepare_sqlite_url(url: &str) -> Result<String, DbErr> {
+    let Some(rest) = url.strip_prefix("sqlite:") else { return Ok(url.to_owned()) };
+    let path = rest.trim_start_matches("//");
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    if path.is_empty() || path == ":memory:" {
+        return Ok(url.to_owned());
+    }
+    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    Ok(if query.contains("mode=") {
+        url.to_owned()
+    } else if query.is_empty() {
+        format!("{url}?mode=rwc")
+    } else {
+        format!("{url}&mode=rwc")
+    })
+}
+
+/// Whether an error is a unique-constraint violation, and on what (the message names the
+/// constraint or column on both SQLite and PostgreSQL).
+fn unique_violation(err: &DbErr) -> Option<String> {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => Some(detail),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prepare_sqlite_url;
+
+    #[test]
+    fn sqlite_urls_ask_for_the_file_to_be_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/sub/g.db", dir.path().display());
+        assert_eq!(prepare_sqlite_url(&url).unwrap(), format!("{url}?mode=rwc"));
+        assert!(dir.path().join("sub").is_dir());
+        assert_eq!(prepare_sqlite_url("postgres://h/db").unwrap(), "postgres://h/db");
+        assert_eq!(prepare_sqlite_url("sqlite::memory:").unwrap(), "sqlite::memory:");
+    }
+}

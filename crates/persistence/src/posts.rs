@@ -1,0 +1,145 @@
+//! The `posts` table.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+};
+
+use crate::DbErr;
+use crate::entity::{post, user};
+
+/// A post with what listings show of its author.
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult, serde::Serialize)]
+pub struct PostWithAuthor {
+    /// Primary key.
+    pub id: i64,
+    /// 1 to 100 characters.
+    pub title: String,
+    /// The body.
+    pub content: String,
+    /// When it was first published.
+    pub date_posted: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// The author's id.
+    pub user_id: i64,
+    /// The author's username.
+    pub author_username: String,
+    /// The author's custom avatar, if any.
+    pub author_image_file: Option<String>,
+}
+
+/// What a new post stores.
+#[derive(Debug, Clone)]
+pub struct NewPost {
+    /// The author.
+    pub user_id: i64,
+    /// A checked title.
+    pub title: domain::Title,
+    /// A checked body.
+    pub content: domain::Content,
+}
+
+fn with_author() -> Select<post::Entity> {
+    post::Entity::find()
+        .select_only()
+        .columns([
+            post::Column::Id,
+            post::Column::Title,
+            post::Column::Content,
+            post::Column::DatePosted,
+            post::Column::UpdatedAt,
+            post::Column::UserId,
+        ])
+        .column_as(user::Column::Username, "author_username")
+        .column_as(user::Column::ImageFile, "author_image_file")
+        .join(JoinType::InnerJoin, post::Relation::User.def())
+}
+
+/// Stores a post and returns its id.
+pub async fn insert(db: &impl ConnectionTrait, new: NewPost, now: DateTime<Utc>) -> Result<i64, DbErr> {
+    let model = post::ActiveModel {
+        title: Set(new.title.into_inner()),
+        content: Set(new.content.into_inner()),
+        date_posted: Set(now),
+        updated_at: Set(now),
+        user_id: Set(new.user_id),
+        ..Default::default()
+    };
+    Ok(model.insert(db).await?.id)
+}
+
+/// Stores many posts in one statement (demo data); each comes with its own date.
+pub async fn insert_many(db: &impl ConnectionTrait, posts: Vec<(NewPost, DateTime<Utc>)>) -> Result<(), DbErr> {
+    if posts.is_empty() {
+        return Ok(());
+    }
+    let models = posts.into_iter().map(|(new, at)| post::ActiveModel {
+        title: Set(new.title.into_inner()),
+        content: Set(new.content.into_inner()),
+        date_posted: Set(at),
+        updated_at: Set(at),
+        user_id: Set(new.user_id),
+        ..Default::default()
+    });
+    post::Entity::insert_many(models).exec(db).await.map(|_| ())
+}
+
+/// The post with this id and its author.
+pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<PostWithAuthor>, DbErr> {
+    with_author().filter(post::Column::Id.eq(id)).into_model::<PostWithAuthor>().one(db).await
+}
+
+/// Number of posts, all authors or one.
+pub async fn count(db: &impl ConnectionTrait, author: Option<i64>) -> Result<u64, DbErr> {
+    let mut query = post::Entity::find();
+    if let Some(user_id) = author {
+        query = query.filter(post::Column::UserId.eq(user_id));
+    }
+    query.count(db).await
+}
+
+/// One page of posts, newest first, from all authors or one.
+pub async fn list_newest(
+    db: &impl ConnectionTrait,
+    author: Option<i64>,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<PostWithAuthor>, DbErr> {
+    let mut query = with_author();
+    if let Some(user_id) = author {
+        query = query.filter(post::Column::UserId.eq(user_id));
+    }
+    query
+        .order_by_desc(post::Column::DatePosted)
+        .order_by_desc(post::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .into_model::<PostWithAuthor>()
+        .all(db)
+        .await
+}
+
+/// Changes a post's title and body.
+pub async fn update(
+    db: &impl ConnectionTrait,
+    id: i64,
+    title: domain::Title,
+    content: domain::Content,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let model = post::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        title: Set(title.into_inner()),
+        content: Set(content.into_inner()),
+        updated_at: Set(now),
+        ..Default::default()
+    };
+    model.update(db).await.map(|_| ())
+}
+
+/// Deletes a post. Returns whether it existed.
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    Ok(post::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
+}

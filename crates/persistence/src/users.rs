@@ -1,0 +1,208 @@
+//! The `users` table.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+use crate::entity::user;
+use crate::{DbErr, unique_violation};
+
+/// A stored account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct User {
+    /// Primary key.
+    pub id: i64,
+    /// As the user spelled it; unique without regard to case.
+    pub username: String,
+    /// Lower case, unique.
+    pub email: String,
+    /// bcrypt hash.
+    #[serde(skip)]
+    pub password_hash: String,
+    /// Optional, at most 30 characters.
+    pub first_name: Option<String>,
+    /// Optional, at most 30 characters.
+    pub last_name: Option<String>,
+    /// File name of the custom avatar under the media folder, if any.
+    pub image_file: Option<String>,
+    /// Moderator.
+    pub is_admin: bool,
+    /// When the account was made.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<user::Model> for User {
+    fn from(m: user::Model) -> Self {
+        Self {
+            id: m.id,
+            username: m.username,
+            email: m.email,
+            password_hash: m.password_hash,
+            first_name: m.first_name,
+            last_name: m.last_name,
+            image_file: m.image_file,
+            is_admin: m.is_admin,
+            created_at: m.created_at,
+        }
+    }
+}
+
+/// What registration stores.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// A checked username.
+    pub username: domain::Username,
+    /// A checked, lower-case email.
+    pub email: domain::Email,
+    /// bcrypt hash of the password.
+    pub password_hash: String,
+    /// Optional first name.
+    pub first_name: Option<String>,
+    /// Optional last name.
+    pub last_name: Option<String>,
+}
+
+/// Profile fields the account page changes.
+#[derive(Debug, Clone)]
+pub struct ProfileUpdate {
+    /// New username.
+    pub username: domain::Username,
+    /// New email.
+    pub email: domain::Email,
+    /// New first name.
+    pub first_name: Option<String>,
+    /// New last name.
+    pub last_name: Option<String>,
+}
+
+/// Why an account could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// Another account has this username (in any case).
+    #[error("username taken")]
+    UsernameTaken,
+    /// Another account has this email.
+    #[error("email taken")]
+    EmailTaken,
+    /// Anything else.
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+/// Names the unique constraint a write broke, if it broke one.
+fn classify(e: DbErr) -> WriteError {
+    match unique_violation(&e) {
+        Some(detail) if detail.contains("email") => WriteError::EmailTaken,
+        Some(_) => WriteError::UsernameTaken,
+        None => WriteError::Db(e),
+    }
+}
+
+fn lower_username_eq(name: &str) -> Expr {
+    ExprTrait::eq(Expr::expr(Func::lower(Expr::col(user::Column::Username))), name.to_lowercase())
+}
+
+/// Stores a new account. A username or email already in use is reported as such, also when
+/// two registrations race.
+pub async fn insert(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>) -> Result<User, WriteError> {
+    let model = user::ActiveModel {
+        username: Set(new.username.as_str().to_owned()),
+        email: Set(new.email.as_str().to_owned()),
+        password_hash: Set(new.password_hash),
+        first_name: Set(new.first_name),
+        last_name: Set(new.last_name),
+        image_file: Set(None),
+        is_admin: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    };
+    let stored = model.insert(db).await.map_err(classify)?;
+    Ok(stored.into())
+}
+
+/// Stores many accounts in one statement (demo data).
+pub async fn insert_many(db: &impl ConnectionTrait, users: Vec<NewUser>, now: DateTime<Utc>) -> Result<(), DbErr> {
+    if users.is_empty() {
+        return Ok(());
+    }
+    let models = users.into_iter().map(|new| user::ActiveModel {
+        username: Set(new.username.as_str().to_owned()),
+        email: Set(new.email.as_str().to_owned()),
+        password_hash: Set(new.password_hash),
+        first_name: Set(new.first_name),
+        last_name: Set(new.last_name),
+        image_file: Set(None),
+        is_admin: Set(false),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    user::Entity::insert_many(models).exec(db).await.map(|_| ())
+}
+
+/// The account with this id.
+pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<User>, DbErr> {
+    Ok(user::Entity::find_by_id(id).one(db).await?.map(User::from))
+}
+
+/// The account with this email (compared in lower case).
+pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Option<User>, DbErr> {
+    let email = email.trim().to_lowercase();
+    Ok(user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?.map(User::from))
+}
+
+/// The account with this username, whatever its case.
+pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Result<Option<User>, DbErr> {
+    Ok(user::Entity::find().filter(lower_username_eq(username)).one(db).await?.map(User::from))
+}
+
+/// Whether another account than `except` uses this username (in any case).
+pub async fn username_taken(db: &impl ConnectionTrait, username: &str, except: Option<i64>) -> Result<bool, DbErr> {
+    Ok(find_by_username(db, username).await?.is_some_and(|u| Some(u.id) != except))
+}
+
+/// Whether another account than `except` uses this email.
+pub async fn email_taken(db: &impl ConnectionTrait, email: &str, except: Option<i64>) -> Result<bool, DbErr> {
+    Ok(find_by_email(db, email).await?.is_some_and(|u| Some(u.id) != except))
+}
+
+/// Changes an account's username, email and names.
+pub async fn update_profile(db: &impl ConnectionTrait, id: i64, update: ProfileUpdate) -> Result<(), WriteError> {
+    let model = user::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        username: Set(update.username.as_str().to_owned()),
+        email: Set(update.email.as_str().to_owned()),
+        first_name: Set(update.first_name),
+        last_name: Set(update.last_name),
+        ..Default::default()
+    };
+    model.update(db).await.map_err(classify)?;
+    Ok(())
+}
+
+/// Sets or clears an account's custom avatar file name.
+pub async fn set_image_file(db: &impl ConnectionTrait, id: i64, image_file: Option<String>) -> Result<(), DbErr> {
+    let model = user::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        image_file: Set(image_file),
+        ..Default::default()
+    };
+    model.update(db).await.map(|_| ())
+}
+
+/// Number of accounts.
+pub async fn count_all(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    user::Entity::find().count(db).await
+}
+
+/// Ids of every account, oldest first (demo data).
+pub async fn list_ids(db: &impl ConnectionTrait) -> Result<Vec<i64>, DbErr> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    user::Entity::find()
+        .select_only()
+        .column(user::Column::Id)
+        .order_by_asc(user::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+}

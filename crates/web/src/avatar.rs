@@ -1,0 +1,225 @@
+//! Profile pictures: whatever was uploaded is decoded (never trusted by its name or type),
+//! centre-cropped, resized to 125x125 and re-encoded as PNG under a random name. SVGs are
+//! rasterised with every external reference disabled, so an SVG is never served as uploaded.
+
+use std::io::Cursor;
+use std::path::Path;
+
+use fast_image_resize::images::Image as FirImage;
+use fast_image_resize::{PixelType, ResizeOptions, Resizer};
+use image::{ImageFormat, ImageReader, RgbaImage};
+use rocket::fs::TempFile;
+use rocket::tokio::io::AsyncReadExt;
+use rocket::tokio::task::spawn_blocking;
+
+/// Side of the square avatar, in pixels.
+pub const SIZE: u32 = 125;
+/// Largest width or height an upload may declare; refused before it is decoded.
+const MAX_SIDE: u32 = 8_000;
+/// Most memory one decode may claim.
+const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AvatarError {
+    #[error("Unsupported or corrupt image")]
+    Unsupported,
+    #[error("Image is too large (at most {MAX_SIDE}x{MAX_SIDE} pixels)")]
+    TooLarge,
+    #[error("The picture could not be saved. Please try again.")]
+    Io(#[from] std::io::Error),
+}
+
+/// The bytes of an upload (bounded by Rocket's `file` limit before this runs).
+pub async fn read_upload(file: &TempFile<'_>) -> Result<Vec<u8>, AvatarError> {
+    let mut bytes = Vec::with_capacity(usize::try_from(file.len()).unwrap_or(0));
+    file.open().await?.read_to_end(&mut bytes).await?;
+    Ok(bytes)
+}
+
+/// Turns an upload into the 125x125 PNG we serve, on the blocking pool.
+pub async fn process(bytes: Vec<u8>) -> Result<Vec<u8>, AvatarError> {
+    spawn_blocking(move || to_png(&bytes)).await.map_err(|_| AvatarError::Unsupported)?
+}
+
+/// Writes a processed avatar under a fresh random name and returns the name. The file appears
+/// whole or not at all.
+pub async fn save(dir: &Path, png: Vec<u8>) -> Result<String, AvatarError> {
+    let name = format!("{:032x}.png", rand::random::<u128>());
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let path = dir.join(&name);
+    rocket::tokio::fs::create_dir_all(dir).await?;
+    rocket::tokio::fs::write(&tmp, png).await?;
+    if let Err(e) = rocket::tokio::fs::rename(&tmp, &path).await {
+        let _ = rocket::tokio::fs::remove_file(&tmp).await;
+        return Err(e.into());
+    }
+    Ok(name)
+}
+
+/// Deletes an avatar file we wrote; a name that is not one of ours is left alone.
+pub async fn remove(dir: &Path, name: &str) {
+    let ours = name.len() == 36 && name.ends_with(".png") && name[..32].bytes().all(|b| b.is_ascii_hexdigit());
+    if !ours {
+        return;
+    }
+    match rocket::tokio::fs::remove_file(dir.join(name)).await {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => log::warn!("could not delete old avatar {name}: {e}"),
+    }
+}
+
+fn to_png(bytes: &[u8]) -> Result<Vec<u8>, AvatarError> {
+    let square = if looks_like_svg(bytes) { rasterize_svg(bytes)? } else { decode_raster(bytes)? };
+    let mut out = Cursor::new(Vec::new());
+    square.write_to(&mut out, ImageFormat::Png).map_err(|_| AvatarError::Unsupported)?;
+    Ok(out.into_inner())
+}
+
+fn looks_like_svg(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(4096)];
+    let text = String::from_utf8_lossy(head);
+    let text = text.trim_start_matches('\u{feff}').trim_start();
+    (text.starts_with('<')) && text.contains("<svg")
+}
+
+fn decode_raster(bytes: &[u8]) -> Result<RgbaImage, AvatarError> {
+    let mut reader =
+        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| AvatarError::Unsupported)?;
+    if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP)) {
+        return Err(AvatarError::Unsupported);
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_ALLOC);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => AvatarError::TooLarge,
+        _ => AvatarError::Unsupported,
+    })?;
+    let rgba = decoded.to_rgba8();
+    if rgba.width() == 0 || rgba.height() == 0 {
+        return Err(AvatarError::Unsupported);
+    }
+    crop_and_resize(rgba)
+}
+
+/// Centre-crops to a square and resizes to [`SIZE`].
+fn crop_and_resize(src: RgbaImage) -> Result<RgbaImage, AvatarError> {
+    let (w, h) = src.dimensions();
+    let src = FirImage::from_vec_u8(w, h, src.into_raw(), PixelType::U8x4).map_err(|_| AvatarError::Unsupported)?;
+    let mut dst = FirImage::new(SIZE, SIZE, PixelType::U8x4);
+    Resizer::new()
+        .resize(&src, &mut dst, &ResizeOptions::new().fit_into_destination(Some((0.5, 0.5))))
+        .map_err(|_| AvatarError::Unsupported)?;
+    RgbaImage::from_raw(SIZE, SIZE, dst.into_vec()).ok_or(AvatarError::Unsupported)
+}
+
+fn rasterize_svg(bytes: &[u8]) -> Result<RgbaImage, AvatarError> {
+    use resvg::{tiny_skia, usvg};
+    let options = usvg::Options {
+        resources_dir: None,
+        // No files, no URLs, no embedded images: only the drawing itself.
+        image_href_resolver: usvg::ImageHrefResolver {
+            resolve_data: Box::new(|_, _, _| None),
+            resolve_string: Box::new(|_, _| None),
+        },
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_data(bytes, &options).map_err(|_| AvatarError::Unsupported)?;
+    let size = tree.size();
+    let (w, h) = (size.width(), size.height());
+    if !(w > 0.0 && h > 0.0) {
+        return Err(AvatarError::Unsupported);
+    }
+    // Cover the square and centre, as for raster pictures.
+    let scale = (SIZE as f32 / w).max(SIZE as f32 / h);
+    let transform = tiny_skia::Transform::from_scale(scale, scale)
+        .post_translate((SIZE as f32 - w * scale) / 2.0, (SIZE as f32 - h * scale) / 2.0);
+    let mut pixmap = tiny_skia::Pixmap::new(SIZE, SIZE).ok_or(AvatarError::Unsupported)?;
+    resvg::render(&tree, transform, &mut pixmap.as_mut());
+    let rgba: Vec<u8> = pixmap
+        .pixels()
+        .iter()
+        .flat_map(|p| {
+            let c = p.demultiply();
+            [c.red(), c.green(), c.blue(), c.alpha()]
+        })
+        .collect();
+    RgbaImage::from_raw(SIZE, SIZE, rgba).ok_or(AvatarError::Unsupported)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(w: u32, h: u32) -> Vec<u8> {
+        let img = RgbaImage::from_fn(w, h, |x, _| {
+            if x < w / 2 { image::Rgba([255, 0, 0, 255]) } else { image::Rgba([0, 0, 255, 255]) }
+        });
+        let mut out = Cursor::new(Vec::new());
+        img.write_to(&mut out, ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    fn decoded(bytes: &[u8]) -> RgbaImage {
+        image::load_from_memory(bytes).unwrap().to_rgba8()
+    }
+
+    #[test]
+    fn a_wide_picture_is_centre_cropped_to_125_square() {
+        let out = decoded(&to_png(&png(400, 200)).unwrap());
+        assert_eq!(out.dimensions(), (125, 125));
+        // The centre crop keeps both halves: red on the left, blue on the right.
+        assert_eq!(out.get_pixel(5, 60).0[0], 255);
+        assert_eq!(out.get_pixel(120, 60).0[2], 255);
+    }
+
+    #[test]
+    fn an_svg_is_rasterised_and_its_external_references_ignored() {
+        let svg = br##"<?xml version="1.0"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="10" height="10">
+  <rect width="10" height="10" fill="#00ff00"/>
+  <image href="/etc/passwd" width="10" height="10"/>
+  <image xlink:href="file:///etc/hostname" width="10" height="10"/>
+</svg>"##;
+        let out = decoded(&to_png(svg).unwrap());
+        assert_eq!(out.dimensions(), (125, 125));
+        assert_eq!(out.get_pixel(62, 62).0, [0, 255, 0, 255]);
+    }
+
+    #[test]
+    fn garbage_and_unsupported_formats_are_refused() {
+        assert!(matches!(to_png(b"hello, I am not a picture"), Err(AvatarError::Unsupported)));
+        assert!(matches!(to_png(&png(10, 10)[..40]), Err(AvatarError::Unsupported)));
+        // A BMP decodes fine elsewhere but is not on the list.
+        assert!(matches!(
+            to_png(b"BM\x1e\0\0\0\0\0\0\0\x1a\0\0\0\x0c\0\0\0\x01\0\x01\0\x01\0\x18\0\0\0\xff\0"),
+            Err(AvatarError::Unsupported)
+        ));
+    }
+
+    #[test]
+    fn a_header_claiming_huge_dimensions_is_refused_before_decoding() {
+        // A valid PNG signature and IHDR for 100000x100000 pixels, and no pixel data at all.
+        let mut bytes = png(1, 1);
+        bytes[16..20].copy_from_slice(&100_000u32.to_be_bytes());
+        bytes[20..24].copy_from_slice(&100_000u32.to_be_bytes());
+        let crc_input = &bytes[12..29];
+        let crc = crc32(crc_input);
+        bytes[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert!(matches!(to_png(&bytes), Err(AvatarError::TooLarge)));
+    }
+
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 { (crc >> 1) ^ 0xedb8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+}

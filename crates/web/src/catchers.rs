@@ -1,0 +1,86 @@
+//! Error pages. Every error renders its own page in the layout; none shows internals. A page
+//! that needs login sends anonymous visitors to the login page instead.
+
+use rocket::fairing::AdHoc;
+use rocket::http::{Method, RawStr, Status};
+use rocket::request::Request;
+use rocket::response::{Flash, Redirect};
+use rocket::{catch, catchers};
+use rocket_dyn_templates::{Template, context};
+
+use crate::layout::Layout;
+
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("Catchers", |rocket| async {
+        rocket.register(
+            "/",
+            catchers![
+                unauthorized,
+                bad_request,
+                forbidden,
+                not_found,
+                too_large,
+                unprocessable,
+                internal,
+                default_catcher
+            ],
+        )
+    })
+}
+
+async fn page(status: Status, req: &Request<'_>) -> (Status, Template) {
+    let layout = req.guard::<Layout>().await.succeeded();
+    let code = status.code;
+    let name = match code {
+        400 | 401 | 403 | 404 | 413 | 422 => format!("errors/{code}"),
+        _ => "errors/500".to_owned(),
+    };
+    (status, Template::render(name, context! { layout, code, reason: status.reason().unwrap_or("Error") }))
+}
+
+#[catch(401)]
+fn unauthorized(req: &Request<'_>) -> Flash<Redirect> {
+    // Come back here after logging in; a form post cannot be replayed, so it returns home.
+    let target = if req.method() == Method::Get {
+        let here = req.uri().to_string();
+        format!("/login?next={}", RawStr::new(&here).percent_encode())
+    } else {
+        "/login".to_owned()
+    };
+    Flash::new(Redirect::to(target), "info", "Please log in to access this page.")
+}
+
+#[catch(400)]
+async fn bad_request(req: &Request<'_>) -> (Status, Template) {
+    page(Status::BadRequest, req).await
+}
+
+#[catch(403)]
+async fn forbidden(req: &Request<'_>) -> (Status, Template) {
+    page(Status::Forbidden, req).await
+}
+
+#[catch(404)]
+async fn not_found(req: &Request<'_>) -> (Status, Template) {
+    page(Status::NotFound, req).await
+}
+
+#[catch(413)]
+async fn too_large(req: &Request<'_>) -> (Status, Template) {
+    page(Status::PayloadTooLarge, req).await
+}
+
+#[catch(422)]
+async fn unprocessable(req: &Request<'_>) -> (Status, Template) {
+    page(Status::UnprocessableEntity, req).await
+}
+
+#[catch(500)]
+async fn internal(req: &Request<'_>) -> (Status, Template) {
+    page(Status::InternalServerError, req).await
+}
+
+#[catch(default)]
+async fn default_catcher(status: Status, req: &Request<'_>) -> (Status, Template) {
+    page(status, req).await
+}

@@ -1,0 +1,170 @@
+//! Settings: `config/Rocket.toml` per profile, overridden by `ROCKET_<KEY>` variables, and
+//! `DATABASE_URL` over `database_url`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use rocket::data::ByteUnit;
+use rocket::fairing::AdHoc;
+use rocket::figment::providers::{Env, Format, Serialized, Toml};
+use rocket::figment::{Figment, Profile};
+use serde::Deserialize;
+
+/// Gazette's own settings, read once at start-up and handed to handlers as `&State<AppConfig>`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AppConfig {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// The address readers use, for links in mail and the `Secure` cookie flag.
+    pub public_url: String,
+    /// Where the generated secret key and the default SQLite file live.
+    pub data_dir: PathBuf,
+    /// Uploaded media (avatars) go under this folder.
+    pub media_dir: PathBuf,
+    /// The stylesheet, images and default avatar.
+    pub static_dir: PathBuf,
+    /// Posts on one page of a listing.
+    pub posts_per_page: u64,
+    /// bcrypt work factor.
+    pub bcrypt_cost: u32,
+    /// Largest avatar upload accepted.
+    pub avatar_max_bytes: ByteUnit,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://data/gazette.db".into(),
+            public_url: "http://127.0.0.1:8000".into(),
+            data_dir: "data".into(),
+            media_dir: "data/media".into(),
+            static_dir: "static".into(),
+            posts_per_page: 5,
+            bcrypt_cost: 12,
+            avatar_max_bytes: ByteUnit::Mebibyte(5),
+        }
+    }
+}
+
+impl AppConfig {
+    /// Whether the site is served over HTTPS, so cookies may only travel that way.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// The folder holding avatar files.
+    pub fn avatar_dir(&self) -> PathBuf {
+        self.media_dir.join("avatars")
+    }
+}
+
+/// Where settings come from: Rocket's defaults, `config/Rocket.toml` (or the file named by
+/// `ROCKET_CONFIG`) for the selected profile, `ROCKET_*` variables, then `DATABASE_URL`.
+pub fn figment() -> Figment {
+    let profile = Profile::from_env_or("ROCKET_PROFILE", rocket::Config::DEFAULT_PROFILE);
+    let mut figment = Figment::from(rocket::Config::default())
+        .merge(Serialized::defaults(Defaults::default()))
+        .merge(Toml::file(Env::var_or("ROCKET_CONFIG", "config/Rocket.toml")).nested())
+        .merge(Env::prefixed("ROCKET_").ignore(&["PROFILE"]).global());
+    if let Some(url) = Env::var("DATABASE_URL").filter(|u| !u.is_empty()) {
+        figment = figment.merge(("database_url", url));
+    }
+    figment.select(profile)
+}
+
+#[derive(serde::Serialize)]
+struct Defaults {
+    template_dir: &'static str,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Self { template_dir: "templates" }
+    }
+}
+
+/// Reads the settings, supplies a secret key when none is configured, and sets the upload limits
+/// (`limits.file`, `limits.data-form`) from `avatar_max_bytes`.
+pub fn stage() -> AdHoc {
+    AdHoc::try_on_ignite("Settings", |rocket| async move {
+        let config: AppConfig = match rocket.figment().extract() {
+            Ok(config) => config,
+            Err(e) => {
+                rocket::config::pretty_print_error(e);
+                return Err(rocket);
+            }
+        };
+        if !(domain::PasswordHasher::MIN_COST..=domain::PasswordHasher::MAX_COST).contains(&config.bcrypt_cost) {
+            log::error!("bcrypt_cost must be between 4 and 31");
+            return Err(rocket);
+        }
+        let mut figment = rocket.figment().clone();
+        if !figment.contains("secret_key") {
+            match stored_secret_key(&config.data_dir) {
+                Ok(key) => figment = figment.merge(("secret_key", key)),
+                Err(e) => {
+                    log::error!("cannot keep a secret key under {}: {e}", config.data_dir.display());
+                    return Err(rocket);
+                }
+            }
+        }
+        // Uploads are bounded by `avatar_max_bytes`: a multipart form carries the file plus a few
+        // small fields. Rocket stops reading past these, before any image work is done.
+        let upload = config.avatar_max_bytes;
+        figment = figment.merge(("limits.file", upload)).merge(("limits.data-form", upload + ByteUnit::Kibibyte(64)));
+        Ok(rocket.configure(figment).manage(config))
+    })
+}
+
+/// The secret key kept in `data_dir/secret_key` (mode 0600), made on first use.
+fn stored_secret_key(data_dir: &Path) -> std::io::Result<String> {
+    let path = data_dir.join("secret_key");
+    match std::fs::read_to_string(&path) {
+        Ok(key) if !key.trim().is_empty() => return Ok(key.trim().to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let mut bytes = [0u8; 64];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut bytes);
+    let key = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(&path) {
+        Ok(mut file) => {
+            file.write_all(key.as_bytes())?;
+            file.sync_all()?;
+            log::info!("generated a secret key in {}", path.display());
+            Ok(key)
+        }
+        // Another instance made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Ok(std::fs::read_to_string(&path)?.trim().to_owned())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_key_is_made_once_private_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = stored_secret_key(dir.path()).unwrap();
+        assert_eq!(base64::engine::general_purpose::STANDARD.decode(&first).unwrap().len(), 64);
+        assert_eq!(stored_secret_key(dir.path()).unwrap(), first);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.path().join("secret_key")).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+}

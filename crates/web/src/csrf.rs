@@ -1,0 +1,82 @@
+//! Cross-site request forgery protection: every browser gets a random token in a private cookie;
+//! every form repeats it in a hidden `csrf_token` field; a POST whose field does not match is
+//! refused with 403 before its handler runs.
+
+use base64::Engine;
+use rocket::data::{Data, FromData, Outcome as DataOutcome};
+use rocket::form::{Contextual, Form};
+use rocket::http::{Cookie, SameSite, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use subtle::ConstantTimeEq;
+
+use crate::config::AppConfig;
+
+const COOKIE: &str = "csrf_token";
+/// The hidden form field carrying the token.
+pub const FIELD: &str = "csrf_token";
+
+/// This browser's token, made (and set as a cookie) on first use.
+#[derive(Debug, Clone)]
+pub struct CsrfToken(pub String);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for CsrfToken {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let token = req.local_cache(|| {
+            if let Some(cookie) = req.cookies().get_private(COOKIE) {
+                return cookie.value().to_owned();
+            }
+            let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+            let secure = req.rocket().state::<AppConfig>().is_some_and(AppConfig::secure_cookies);
+            req.cookies().add_private(
+                Cookie::build((COOKIE, token.clone()))
+                    .path("/")
+                    .http_only(true)
+                    .same_site(SameSite::Lax)
+                    .secure(secure)
+                    .expires(None::<rocket::time::OffsetDateTime>),
+            );
+            token
+        });
+        Outcome::Success(CsrfToken(token.clone()))
+    }
+}
+
+/// Why a form was refused before its handler ran.
+#[derive(Debug)]
+pub enum FormRejection {
+    /// The body could not be read as a form (too large, wrong encoding).
+    Unreadable,
+    /// The CSRF token was missing or wrong.
+    BadToken,
+}
+
+/// A form whose CSRF token matched this browser's: the parsed value, or the context with the
+/// raw values and errors. An over-sized body is refused with 413, a bad token with 403.
+pub struct CsrfForm<'r, T>(pub Contextual<'r, T>);
+
+#[rocket::async_trait]
+impl<'r, T: rocket::form::FromForm<'r> + Send> FromData<'r> for CsrfForm<'r, T> {
+    type Error = FormRejection;
+
+    async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> DataOutcome<'r, Self> {
+        let form = match Form::<Contextual<'r, T>>::from_data(req, data).await {
+            DataOutcome::Success(form) => form.into_inner(),
+            DataOutcome::Error((status, _)) => return DataOutcome::Error((status, FormRejection::Unreadable)),
+            DataOutcome::Forward(f) => return DataOutcome::Forward(f),
+        };
+        if form.context.status() == Status::PayloadTooLarge {
+            return DataOutcome::Error((Status::PayloadTooLarge, FormRejection::Unreadable));
+        }
+        let expected = req.cookies().get_private(COOKIE);
+        let given = form.context.field_value(FIELD);
+        match (expected, given) {
+            (Some(expected), Some(given)) if bool::from(expected.value().as_bytes().ct_eq(given.as_bytes())) => {
+                DataOutcome::Success(CsrfForm(form))
+            }
+            _ => DataOutcome::Error((Status::Forbidden, FormRejection::BadToken)),
+        }
+    }
+}

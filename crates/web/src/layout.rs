@@ -1,0 +1,130 @@
+//! What every page's layout needs (the signed-in user for the navigation, flash messages, the
+//! CSRF token for forms), and the view types templates read.
+
+use persistence::posts::PostWithAuthor;
+use persistence::users::User;
+use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
+use serde::Serialize;
+
+use crate::csrf::CsrfToken;
+use crate::guards::CurrentUser;
+
+const DEFAULT_AVATAR: &str = "/static/img/default-avatar.svg";
+
+/// The layout's context: pass it to every template as `layout`.
+#[derive(Debug, Serialize)]
+pub struct Layout {
+    pub current_user: Option<UserView>,
+    pub flashes: Vec<FlashView>,
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FlashView {
+    pub category: String,
+    pub message: String,
+}
+
+impl Layout {
+    /// Adds a message shown on this page (not carried over a redirect).
+    pub fn flash(mut self, category: &str, message: &str) -> Self {
+        self.flashes.push(FlashView { category: category.into(), message: message.into() });
+        self
+    }
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Layout {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let current_user = req.guard::<CurrentUser>().await.succeeded().map(|u| UserView::from(&u.user));
+        let flashes = req
+            .guard::<Option<FlashMessage<'_>>>()
+            .await
+            .succeeded()
+            .flatten()
+            .map(|f| {
+                let category = match f.kind() {
+                    k @ ("success" | "danger" | "info" | "warning") => k,
+                    _ => "info",
+                };
+                FlashView { category: category.into(), message: f.message().into() }
+            })
+            .into_iter()
+            .collect();
+        let csrf_token = match req.guard::<CsrfToken>().await {
+            Outcome::Success(t) => t.0,
+            _ => String::new(),
+        };
+        Outcome::Success(Layout { current_user, flashes, csrf_token })
+    }
+}
+
+/// The URL of a user's avatar: the custom one, or the default.
+pub fn avatar_url(image_file: Option<&str>) -> String {
+    match image_file {
+        Some(file) => format!("/media/avatars/{file}"),
+        None => DEFAULT_AVATAR.to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub full_name: Option<String>,
+    pub avatar_url: String,
+    pub is_admin: bool,
+    pub member_since: String,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        let full_name = [u.first_name.as_deref(), u.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>();
+        Self {
+            id: u.id,
+            username: u.username.clone(),
+            email: u.email.clone(),
+            first_name: u.first_name.clone(),
+            last_name: u.last_name.clone(),
+            full_name: (!full_name.is_empty()).then(|| full_name.join(" ")),
+            avatar_url: avatar_url(u.image_file.as_deref()),
+            is_admin: u.is_admin,
+            member_since: u.created_at.format("%B %Y").to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PostView {
+    pub id: i64,
+    pub title: String,
+    pub content: String,
+    pub date: String,
+    pub date_iso: String,
+    pub edited: bool,
+    pub author_username: String,
+    pub author_avatar_url: String,
+    /// Whether the viewer may update and delete it.
+    pub can_modify: bool,
+}
+
+impl PostView {
+    pub fn new(p: PostWithAuthor, viewer: Option<&CurrentUser>) -> Self {
+        Self {
+            id: p.id,
+            can_modify: viewer.is_some_and(|v| v.actor().may_modify(p.user_id)),
+            date: p.date_posted.format("%B %-d, %Y").to_string(),
+            date_iso: p.date_posted.to_rfc3339(),
+            edited: p.updated_at > p.date_posted,
+            title: p.title,
+            content: p.content,
+            author_avatar_url: avatar_url(p.author_image_file.as_deref()),
+            author_username: p.author_username,
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The Gazette web application: server-rendered pages for readers and authors.
+
+pub mod config;
+
+mod avatar;
+mod catchers;
+mod csrf;
+mod error;
+mod forms;
+mod guards;
+mod layout;
+mod routes;
+mod state;
+
+pub use config::{AppConfig, figment};
+
+use rocket::{Build, Rocket};
+use rocket_dyn_templates::Template;
+
+/// The application, configured by `figment` (see [`config::figment`]).
+pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {
+    rocket::custom(figment)
+        .attach(config::stage())
+        .attach(state::stage())
+        .attach(Template::fairing())
+        .attach(routes::files::stage())
+        .attach(routes::main::stage())
+        .attach(routes::users::stage())
+        .attach(routes::posts::stage())
+        .attach(catchers::stage())
+}

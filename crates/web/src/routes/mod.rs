@@ -1,0 +1,18 @@
+//! One module per area, each mounted by its own fairing.
+
+pub mod files;
+pub mod main;
+pub mod posts;
+pub mod users;
+
+use rocket::Responder;
+use rocket::response::{Flash, Redirect};
+use rocket_dyn_templates::Template;
+
+/// What a page handler answers: the page, a redirect, or a redirect carrying a flash message.
+#[derive(Responder)]
+pub enum Reply {
+    Page(Template),
+    Redirect(Redirect),
+    Flash(Flash<Redirect>),
+}

@@ -1,0 +1,353 @@
+//! Accounts: registration, login and logout, the account page with its avatar, author pages.
+
+use chrono::Utc;
+use domain::{Email, Password, PersonName, Username};
+use persistence::DatabaseConnection;
+use persistence::users::{NewUser, ProfileUpdate, WriteError};
+use rocket::fairing::AdHoc;
+use rocket::form::FromForm;
+use rocket::fs::TempFile;
+use rocket::http::CookieJar;
+use rocket::http::uri::Origin;
+use rocket::response::{Flash, Redirect};
+use rocket::{State, get, post, routes};
+use rocket_dyn_templates::{Template, context};
+use sea_orm::TransactionTrait;
+
+use super::Reply;
+use crate::avatar;
+use crate::config::AppConfig;
+use crate::csrf::CsrfForm;
+use crate::error::{Error, Result};
+use crate::forms::{Confirm, FieldErrors};
+use crate::guards::{self, CurrentUser};
+use crate::layout::{Layout, UserView};
+use crate::routes::main::Listing;
+use crate::state::Passwords;
+
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("Users", |rocket| async {
+        rocket.mount(
+            "/",
+            routes![
+                register_page,
+                register,
+                login_page,
+                login,
+                logout_page,
+                logout,
+                account,
+                update_account,
+                user_posts
+            ],
+        )
+    })
+}
+
+const LOGIN_FAILED: &str = "Login Unsuccessful. Please check email and password";
+
+#[derive(Debug, FromForm)]
+struct RegisterForm {
+    #[field(default = String::new())]
+    username: String,
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    password: String,
+    #[field(default = String::new())]
+    confirm_password: String,
+    #[field(default = String::new())]
+    first_name: String,
+    #[field(default = String::new())]
+    last_name: String,
+}
+
+#[get("/register")]
+fn register_page(layout: Layout, user: Option<CurrentUser>) -> Reply {
+    if user.is_some() {
+        return Reply::Redirect(Redirect::to("/"));
+    }
+    Reply::Page(Template::render(
+        "users/register",
+        context! { layout, form: context! {}, errors: FieldErrors::default() },
+    ))
+}
+
+#[post("/register", data = "<form>")]
+async fn register(
+    form: CsrfForm<'_, RegisterForm>,
+    layout: Layout,
+    user: Option<CurrentUser>,
+    db: &State<DatabaseConnection>,
+    passwords: &State<Passwords>,
+) -> Result<Reply> {
+    if user.is_some() {
+        return Ok(Reply::Redirect(Redirect::to("/")));
+    }
+    let f = form.0.value.ok_or(Error::Unprocessable)?;
+    let mut errors = FieldErrors::default();
+    let username = errors.check("username", Username::parse(&f.username));
+    let email = errors.check("email", Email::parse(&f.email));
+    let password = errors.check("password", Password::parse(&f.password));
+    errors.check("confirm_password", Password::confirm(&f.password, &f.confirm_password));
+    let first_name = errors.check("first_name", PersonName::parse(&f.first_name));
+    let last_name = errors.check("last_name", PersonName::parse(&f.last_name));
+    if let Some(u) = &username
+        && persistence::users::username_taken(db.inner(), u.as_str(), None).await?
+    {
+        errors.add("username", USERNAME_TAKEN);
+    }
+    if let Some(e) = &email
+        && persistence::users::email_taken(db.inner(), e.as_str(), None).await?
+    {
+        errors.add("email", EMAIL_TAKEN);
+    }
+    let rerender = |layout, errors| {
+        Reply::Page(Template::render(
+            "users/register",
+            context! { layout, errors, form: context! {
+                username: &f.username, email: &f.email, first_name: &f.first_name, last_name: &f.last_name,
+            } },
+        ))
+    };
+    let (Some(username), Some(email), Some(password), Some(first_name), Some(last_name), true) =
+        (username, email, password, first_name, last_name, errors.is_empty())
+    else {
+        return Ok(rerender(layout, errors));
+    };
+    let password_hash = passwords.hash(password).await?;
+    let new = NewUser {
+        username,
+        email,
+        password_hash,
+        first_name: first_name.into_inner(),
+        last_name: last_name.into_inner(),
+    };
+    match persistence::users::insert(db.inner(), new, Utc::now()).await {
+        Ok(_) => Ok(Reply::Flash(Flash::success(
+            Redirect::to("/login"),
+            "Your account has been created! You are now able to log in",
+        ))),
+        // Someone else registered the same name a moment ago.
+        Err(WriteError::UsernameTaken) => {
+            errors.add("username", USERNAME_TAKEN);
+            Ok(rerender(layout, errors))
+        }
+        Err(WriteError::EmailTaken) => {
+            errors.add("email", EMAIL_TAKEN);
+            Ok(rerender(layout, errors))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+const USERNAME_TAKEN: &str = "That username is taken. Please choose another.";
+const EMAIL_TAKEN: &str = "That email is taken. Please choose another.";
+
+#[derive(Debug, FromForm)]
+struct LoginForm {
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    password: String,
+    #[field(default = String::new())]
+    remember: String,
+}
+
+/// `next` if it is a path on this site, ready to redirect to.
+fn local_next(next: Option<&str>) -> Option<Origin<'static>> {
+    next.and_then(domain::redirect::local_path).and_then(|n| Origin::parse_owned(n.to_owned()).ok())
+}
+
+fn login_template(layout: Layout, email: &str, next: Option<&str>) -> Template {
+    let action = match local_next(next) {
+        Some(next) => format!("/login?next={}", rocket::http::RawStr::new(&next.to_string()).percent_encode()),
+        None => "/login".to_owned(),
+    };
+    Template::render("users/login", context! { layout, action, form: context! { email } })
+}
+
+#[get("/login?<next>")]
+fn login_page(next: Option<&str>, layout: Layout, user: Option<CurrentUser>) -> Reply {
+    if user.is_some() {
+        return Reply::Redirect(Redirect::to("/"));
+    }
+    Reply::Page(login_template(layout, "", next))
+}
+
+#[post("/login?<next>", data = "<form>")]
+async fn login(
+    next: Option<&str>,
+    form: CsrfForm<'_, LoginForm>,
+    layout: Layout,
+    user: Option<CurrentUser>,
+    cookies: &CookieJar<'_>,
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+    passwords: &State<Passwords>,
+) -> Result<Reply> {
+    if user.is_some() {
+        return Ok(Reply::Redirect(Redirect::to("/")));
+    }
+    let f = form.0.value.ok_or(Error::Unprocessable)?;
+    let account = match Email::parse(&f.email) {
+        Ok(email) => persistence::users::find_by_email(db.inner(), email.as_str()).await?,
+        Err(_) => None,
+    };
+    // An unknown email costs the same bcrypt check as a wrong password.
+    let hash = account.as_ref().map(|u| u.password_hash.clone());
+    let valid = passwords.verify(f.password.clone(), hash).await?;
+    match account {
+        Some(account) if valid => {
+            let remember = !matches!(f.remember.as_str(), "" | "0" | "false" | "off" | "no");
+            guards::sign_in(db, cookies, config, account.id, remember).await?;
+            let target = local_next(next).map(|o| o.to_string()).unwrap_or_else(|| "/".to_owned());
+            Ok(Reply::Redirect(Redirect::to(target)))
+        }
+        _ => Ok(Reply::Page(login_template(layout.flash("danger", LOGIN_FAILED), &f.email, next))),
+    }
+}
+
+#[get("/logout")]
+fn logout_page(layout: Layout, user: Option<CurrentUser>) -> Reply {
+    if user.is_none() {
+        return Reply::Redirect(Redirect::to("/"));
+    }
+    Reply::Page(Template::render("users/logout", context! { layout }))
+}
+
+#[post("/logout", data = "<_form>")]
+async fn logout(
+    _form: CsrfForm<'_, Confirm>,
+    user: Option<CurrentUser>,
+    cookies: &CookieJar<'_>,
+    db: &State<DatabaseConnection>,
+) -> Result<Flash<Redirect>> {
+    if let Some(user) = user {
+        guards::sign_out(db, cookies, &user).await?;
+    }
+    Ok(Flash::new(Redirect::to("/"), "info", "You have been logged out."))
+}
+
+#[derive(FromForm)]
+struct AccountForm<'r> {
+    #[field(default = String::new())]
+    username: String,
+    #[field(default = String::new())]
+    email: String,
+    #[field(default = String::new())]
+    first_name: String,
+    #[field(default = String::new())]
+    last_name: String,
+    picture: Option<TempFile<'r>>,
+}
+
+fn account_template(layout: Layout, user: &CurrentUser, form: impl serde::Serialize, errors: FieldErrors) -> Template {
+    Template::render("users/account", context! { layout, user: UserView::from(&user.user), form, errors })
+}
+
+#[get("/account")]
+fn account(layout: Layout, user: CurrentUser) -> Template {
+    let u = &user.user;
+    let form = context! {
+        username: &u.username, email: &u.email,
+        first_name: u.first_name.as_deref().unwrap_or(""), last_name: u.last_name.as_deref().unwrap_or(""),
+    };
+    account_template(layout, &user, form, FieldErrors::default())
+}
+
+#[post("/account", data = "<form>")]
+async fn update_account(
+    form: CsrfForm<'_, AccountForm<'_>>,
+    layout: Layout,
+    user: CurrentUser,
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+) -> Result<Reply> {
+    let f = form.0.value.ok_or(Error::Unprocessable)?;
+    let me = user.user.id;
+    let mut errors = FieldErrors::default();
+    let username = errors.check("username", Username::parse(&f.username));
+    let email = errors.check("email", Email::parse(&f.email));
+    let first_name = errors.check("first_name", PersonName::parse(&f.first_name));
+    let last_name = errors.check("last_name", PersonName::parse(&f.last_name));
+    if let Some(u) = &username
+        && persistence::users::username_taken(db.inner(), u.as_str(), Some(me)).await?
+    {
+        errors.add("username", USERNAME_TAKEN);
+    }
+    if let Some(e) = &email
+        && persistence::users::email_taken(db.inner(), e.as_str(), Some(me)).await?
+    {
+        errors.add("email", EMAIL_TAKEN);
+    }
+    let upload = match f.picture.as_ref().filter(|p| p.len() > 0) {
+        Some(file) => Some(avatar::read_upload(file).await.map_err(|e| errors.add("picture", e))),
+        None => None,
+    };
+    // Decoding is the dear part: only once everything else is known to be fine.
+    let picture = match upload {
+        Some(Ok(bytes)) if errors.is_empty() => avatar::process(bytes).await.map_err(|e| errors.add("picture", e)).ok(),
+        _ => None,
+    };
+    let form_values = context! {
+        username: &f.username, email: &f.email, first_name: &f.first_name, last_name: &f.last_name,
+    };
+    let (Some(username), Some(email), Some(first_name), Some(last_name), true) =
+        (username, email, first_name, last_name, errors.is_empty())
+    else {
+        return Ok(Reply::Page(account_template(layout, &user, form_values, errors)));
+    };
+    let stored = match picture {
+        Some(png) => Some(avatar::save(&config.avatar_dir(), png).await.map_err(|e| Error::Internal(e.to_string()))?),
+        None => None,
+    };
+    let update =
+        ProfileUpdate { username, email, first_name: first_name.into_inner(), last_name: last_name.into_inner() };
+    let outcome = async {
+        let txn = db.begin().await?;
+        persistence::users::update_profile(&txn, me, update).await?;
+        if let Some(name) = &stored {
+            persistence::users::set_image_file(&txn, me, Some(name.clone())).await?;
+        }
+        txn.commit().await?;
+        Ok::<_, WriteError>(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        // Nothing changed: the new picture must not linger either.
+        if let Some(name) = &stored {
+            avatar::remove(&config.avatar_dir(), name).await;
+        }
+        return match e {
+            WriteError::UsernameTaken => {
+                errors.add("username", USERNAME_TAKEN);
+                Ok(Reply::Page(account_template(layout, &user, form_values, errors)))
+            }
+            WriteError::EmailTaken => {
+                errors.add("email", EMAIL_TAKEN);
+                Ok(Reply::Page(account_template(layout, &user, form_values, errors)))
+            }
+            other => Err(other.into()),
+        };
+    }
+    if let (Some(_), Some(old)) = (&stored, &user.user.image_file) {
+        avatar::remove(&config.avatar_dir(), old).await;
+    }
+    Ok(Reply::Flash(Flash::success(Redirect::to("/account"), "Your account has been updated!")))
+}
+
+#[get("/user/<username>?<page>")]
+async fn user_posts(
+    username: &str,
+    page: Option<&str>,
+    layout: Layout,
+    viewer: Option<CurrentUser>,
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+) -> Result<Template> {
+    let author = persistence::users::find_by_username(db.inner(), username).await?.ok_or(Error::NotFound)?;
+    let listing = Listing::load(db, config, Some(author.id), page, viewer.as_ref()).await?;
+    let page_base = format!("/user/{}", rocket::http::RawStr::new(&author.username).percent_encode());
+    Ok(Template::render("users/user_posts", context! { layout, author: UserView::from(&author), listing, page_base }))
+}

@@ -1,0 +1,98 @@
+//! Shared state made at start-up: the database pool (migrated) and the password hasher.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use persistence::DatabaseConnection;
+use rocket::fairing::AdHoc;
+use rocket::tokio::task::spawn_blocking;
+
+use crate::config::AppConfig;
+use crate::error::Error;
+
+/// Hashes and checks passwords on the blocking pool, so that bcrypt never stalls page views.
+#[derive(Clone)]
+pub struct Passwords {
+    hasher: Arc<domain::PasswordHasher>,
+    /// A hash of nothing anyone knows: checked against when an email is unknown, so that a
+    /// failed login takes as long whether or not the account exists.
+    dummy_hash: Arc<str>,
+}
+
+impl Passwords {
+    async fn new(cost: u32) -> Result<Self, String> {
+        let hasher = domain::PasswordHasher::new(cost).map_err(|e| e.to_string())?;
+        let for_dummy = hasher.clone();
+        let dummy_hash = spawn_blocking(move || {
+            let secret =
+                domain::Password::parse(&format!("{:x}", rand::random::<u128>())).map_err(|e| e.to_string())?;
+            for_dummy.hash(&secret).map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())??;
+        Ok(Self { hasher: Arc::new(hasher), dummy_hash: dummy_hash.into() })
+    }
+
+    /// Hashes a password that met the policy.
+    pub async fn hash(&self, password: domain::Password) -> Result<String, Error> {
+        let hasher = self.hasher.clone();
+        spawn_blocking(move || hasher.hash(&password))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?
+            .map_err(|e| Error::Internal(e.to_string()))
+    }
+
+    /// Whether `candidate` matches `hash`; with no hash (unknown account) it checks against the
+    /// dummy hash, taking the same time, and answers no.
+    pub async fn verify(&self, candidate: String, hash: Option<String>) -> Result<bool, Error> {
+        let hasher = self.hasher.clone();
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
+        let matches = spawn_blocking(move || hasher.verify(&candidate, &hash))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(known && matches)
+    }
+}
+
+/// Connects to the database, applies pending migrations, and keeps expired sessions purged.
+pub fn stage() -> AdHoc {
+    AdHoc::try_on_ignite("Database", |rocket| async move {
+        let Some(config) = rocket.state::<AppConfig>().cloned() else { return Err(rocket) };
+        let db = match persistence::connect(&config.database_url).await {
+            Ok(db) => db,
+            Err(e) => {
+                log::error!("cannot open the database: {e}");
+                return Err(rocket);
+            }
+        };
+        if let Err(e) = persistence::migrate(&db).await {
+            log::error!("cannot migrate the database: {e}");
+            return Err(rocket);
+        }
+        let passwords = match Passwords::new(config.bcrypt_cost).await {
+            Ok(p) => p,
+            Err(e) => {
+                log::error!("password hashing: {e}");
+                return Err(rocket);
+            }
+        };
+        Ok(rocket.manage(db).manage(passwords).attach(AdHoc::on_liftoff("Session purge", |rocket| {
+            Box::pin(async move {
+                if let Some(db) = rocket.state::<DatabaseConnection>().cloned() {
+                    rocket::tokio::spawn(purge_sessions(db));
+                }
+            })
+        })))
+    })
+}
+
+async fn purge_sessions(db: DatabaseConnection) {
+    let mut every_hour = rocket::tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        every_hour.tick().await;
+        if let Err(e) = persistence::sessions::purge_expired(&db, chrono::Utc::now()).await {
+            log::warn!("could not purge expired sessions: {e}");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Gazette's schema, one migration per change, applied in order at start-up (`Migrator::up`).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_users;
+mod m20261122_000002_create_posts;
+mod m20261122_000003_create_sessions;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_users::Migration),
+            Box::new(m20261122_000002_create_posts::Migration),
+            Box::new(m20261122_000003_create_sessions::Migration),
+        ]
+    }
+}
