@@ -1,1 +1,435 @@
+//! Helpers for Gazette's whole-application tests: a fresh application on a fresh database per
+//! test, and simulated browsers (each with its own cookies) that fill in forms as people do.
+// Test scaffolding: a failed setup step should stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rocket::figment::Figment;
+use rocket::figment::providers::{Format, Serialized, Toml};
+use rocket::http::{ContentType, Cookie, Header, Status};
+use rocket::local::asynchronous::{Client, LocalResponse};
+pub use sea_orm::DatabaseConnection;
+
+/// The project's root folder (templates, static files, config).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Settings a test may change before the application starts.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub posts_per_page: u64,
+    pub avatar_max_bytes: u64,
+    pub public_url: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { posts_per_page: 5, avatar_max_bytes: 5 * 1024 * 1024, public_url: "http://127.0.0.1:8000".into() }
+    }
+}
+
+/// A running application on its own database, in process.
+pub struct TestApp {
+    pub client: Client,
+    /// A connection of the test's own, to look at what was stored.
+    pub db: DatabaseConnection,
+    pub media_dir: PathBuf,
+    _data: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::with(Settings::default()).await
+    }
+
+    pub async fn with(settings: Settings) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let (database_url, pg) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+            Some(admin_url) => {
+                let pg = PgDatabase::create(&admin_url).await;
+                (pg.url.clone(), Some(pg))
+            }
+            None => (format!("sqlite://{}/gazette.db", data.path().display()), None),
+        };
+        let media_dir = data.path().join("media");
+        let secret: [u8; 64] = rand_bytes();
+        let figment = Figment::from(rocket::Config::debug_default())
+            .merge(Toml::file(root().join("config/Rocket.toml")).nested())
+            .select("debug")
+            .merge(Serialized::global("log_level", "off"))
+            .merge(Serialized::global("secret_key", secret.to_vec()))
+            .merge(Serialized::global("template_dir", root().join("templates")))
+            .merge(Serialized::global("static_dir", root().join("static")))
+            .merge(Serialized::global("data_dir", data.path()))
+            .merge(Serialized::global("media_dir", &media_dir))
+            .merge(Serialized::global("database_url", &database_url))
+            .merge(Serialized::global("bcrypt_cost", 4))
+            .merge(Serialized::global("posts_per_page", settings.posts_per_page))
+            .merge(Serialized::global("avatar_max_bytes", settings.avatar_max_bytes))
+            .merge(Serialized::global("public_url", settings.public_url));
+        let client = Client::untracked(web::build(figment)).await.expect("the application starts");
+        let db = persistence::connect(&database_url).await.unwrap();
+        Self { client, db, media_dir, _data: data, _pg: pg }
+    }
+
+    /// A new browser with no cookies.
+    pub fn browser(&self) -> Browser<'_> {
+        Browser { app: self, cookies: BTreeMap::new(), csrf: None, user_id: None, username: String::new() }
+    }
+
+    /// A browser whose user registered as `username` (email `<username>@example.com`, password
+    /// `password123`) and is logged in.
+    pub async fn signed_up(&self, username: &str) -> Browser<'_> {
+        let mut b = self.browser();
+        let email = format!("{username}@example.com");
+        let r = b
+            .post_form(
+                "/register",
+                &[("username", username), ("email", &email), ("password", PASSWORD), ("confirm_password", PASSWORD)],
+            )
+            .await;
+        assert_eq!(r.status, Status::SeeOther, "registering {username}: {}", r.body);
+        let r = b.post_form("/login", &[("email", &email), ("password", PASSWORD)]).await;
+        assert_eq!(r.location.as_deref(), Some("/"), "logging in {username}");
+        b.user_id = Some(self.user(username).await.unwrap().id);
+        b.username = username.into();
+        b
+    }
+
+    pub async fn user(&self, username: &str) -> Option<persistence::users::User> {
+        persistence::users::find_by_username(&self.db, username).await.unwrap()
+    }
+
+    pub async fn post(&self, id: i64) -> Option<persistence::posts::PostWithAuthor> {
+        persistence::posts::find_by_id(&self.db, id).await.unwrap()
+    }
+
+    pub async fn post_count(&self) -> u64 {
+        persistence::posts::count(&self.db, None).await.unwrap()
+    }
+
+    pub async fn session_count(&self, user_id: i64) -> u64 {
+        persistence::sessions::count_for_user(&self.db, user_id, chrono_now()).await.unwrap()
+    }
+
+    /// Files in the avatar folder.
+    pub fn avatar_files(&self) -> Vec<String> {
+        let dir = self.media_dir.join("avatars");
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map(|entries| entries.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// Stores `count` posts by `user_id` straight in the database, oldest first, one minute apart.
+    pub async fn seed_posts(&self, user_id: i64, count: u64) {
+        let now = chrono_now();
+        let posts = (0..count)
+            .map(|k| {
+                let new = persistence::posts::NewPost {
+                    user_id,
+                    title: domain::Title::parse(&format!("Post {}", k + 1)).unwrap(),
+                    content: domain::Content::parse(&format!("Body of post {}", k + 1)).unwrap(),
+                };
+                (new, now - std::time::Duration::from_secs(60 * (count - k)))
+            })
+            .collect();
+        persistence::posts::insert_many(&self.db, posts).await.unwrap();
+    }
+}
+
+pub const PASSWORD: &str = "password123";
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+fn rand_bytes<const N: usize>() -> [u8; N] {
+    let mut out = [0u8; N];
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), &mut out);
+    out
+}
+
+/// What a browser saw in answer to one request.
+#[derive(Debug)]
+pub struct Page {
+    pub status: Status,
+    pub location: Option<String>,
+    pub content_type: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub body: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Page {
+    /// Whether the page shows this text, as a reader would read it (HTML entities decoded).
+    pub fn shows(&self, text: &str) -> bool {
+        unescape(&self.body).contains(text)
+    }
+
+    /// The flash messages shown on the page, as (category, text).
+    pub fn flashes(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut rest = self.body.as_str();
+        while let Some(i) = rest.find("class=\"alert alert-") {
+            rest = &rest[i + "class=\"alert alert-".len()..];
+            let category = rest[..rest.find('"').unwrap()].to_owned();
+            let start = rest.find('>').unwrap() + 1;
+            let end = rest[start..].find("</div>").unwrap() + start;
+            out.push((category, unescape(rest[start..end].trim())));
+        }
+        out
+    }
+
+    /// The error shown next to a form field, if any.
+    pub fn field_error(&self, field: &str) -> Option<String> {
+        let marker = format!("id=\"{field}-error\">");
+        let i = self.body.find(&marker)? + marker.len();
+        let end = self.body[i..].find('<')? + i;
+        Some(unescape(&self.body[i..end]))
+    }
+
+    /// The value an input shows, if any.
+    pub fn input_value(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\"");
+        let i = self.body.find(&marker)?;
+        let tag_end = self.body[i..].find('>')? + i;
+        let tag = &self.body[i..tag_end];
+        let v = tag.find("value=\"")? + "value=\"".len();
+        let end = tag[v..].find('"')? + v;
+        Some(unescape(&tag[v..end]))
+    }
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&")
+}
+
+/// One person's browser: its own cookies, and the CSRF token its pages carry.
+pub struct Browser<'a> {
+    pub app: &'a TestApp,
+    cookies: BTreeMap<String, String>,
+    csrf: Option<String>,
+    pub user_id: Option<i64>,
+    pub username: String,
+}
+
+/// A file to upload.
+pub struct Upload<'b> {
+    pub field: &'b str,
+    pub filename: &'b str,
+    pub content_type: &'b str,
+    pub bytes: &'b [u8],
+}
+
+impl<'a> Browser<'a> {
+    async fn read(&mut self, response: LocalResponse<'_>) -> Page {
+        let set_cookies: Vec<String> = response.headers().get("Set-Cookie").map(str::to_owned).collect();
+        for raw in &set_cookies {
+            let cookie = Cookie::parse_encoded(raw.clone()).unwrap();
+            let expired = cookie.value().is_empty() || cookie.max_age().is_some_and(|a| a.is_zero() || a.is_negative());
+            if expired {
+                self.cookies.remove(cookie.name());
+            } else {
+                self.cookies.insert(cookie.name().to_owned(), cookie.value().to_owned());
+            }
+        }
+        let status = response.status();
+        let location = response.headers().get_one("Location").map(str::to_owned);
+        let content_type = response.content_type().map(|c| c.to_string());
+        let bytes = response.into_bytes().await.unwrap_or_default();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        if let Some(token) = find_csrf(&body) {
+            self.csrf = Some(token);
+        }
+        Page { status, location, content_type, set_cookies, body, bytes }
+    }
+
+    fn jar(&self) -> Vec<Cookie<'static>> {
+        self.cookies.iter().map(|(k, v)| Cookie::new(k.clone(), v.clone())).collect()
+    }
+
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.contains_key(name)
+    }
+
+    /// Forgets the cookies a browser drops when it closes (those without an expiry).
+    pub fn forget_cookie(&mut self, name: &str) {
+        self.cookies.remove(name);
+    }
+
+    pub async fn get(&mut self, uri: &str) -> Page {
+        let response = self.app.client.get(uri.to_owned()).cookies(self.jar()).dispatch().await;
+        self.read(response).await
+    }
+
+    /// Follows a redirect, as a browser would.
+    pub async fn follow(&mut self, page: &Page) -> Page {
+        let location = page.location.clone().unwrap_or_else(|| panic!("no redirect: {} {}", page.status, page.body));
+        self.get(&location).await
+    }
+
+    /// The CSRF token of this browser, reading a page for it if none was seen yet.
+    pub async fn csrf_token(&mut self) -> String {
+        // Visitors see a token in the login form, users in the navigation's logout form.
+        if self.csrf.is_none() {
+            self.get("/about").await;
+        }
+        if self.csrf.is_none() {
+            self.get("/login").await;
+        }
+        self.csrf.clone().unwrap()
+    }
+
+    /// Submits a form with this browser's CSRF token.
+    pub async fn post_form(&mut self, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let token = self.csrf_token().await;
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(uri, &all).await
+    }
+
+    /// Submits exactly these fields (no token added).
+    pub async fn post_raw(&mut self, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        let response = self
+            .app
+            .client
+            .post(uri.to_owned())
+            .header(ContentType::Form)
+            .cookies(self.jar())
+            .body(body)
+            .dispatch()
+            .await;
+        self.read(response).await
+    }
+
+    /// Submits a multipart form with this browser's CSRF token and optional files.
+    pub async fn post_multipart(&mut self, uri: &str, fields: &[(&str, &str)], files: &[Upload<'_>]) -> Page {
+        let token = self.csrf_token().await;
+        let boundary = "----gazette-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in std::iter::once(&("csrf_token", token.as_str())).chain(fields.iter()) {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        for f in files {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: {}\r\n\r\n",
+                    f.field, f.filename, f.content_type
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(f.bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let content_type = ContentType::new("multipart", "form-data").with_params(("boundary", boundary));
+        let response = self
+            .app
+            .client
+            .post(uri.to_owned())
+            .header(content_type)
+            .header(Header::new("Accept", "text/html"))
+            .cookies(self.jar())
+            .body(body)
+            .dispatch()
+            .await;
+        self.read(response).await
+    }
+
+    /// Writes a post through the form and returns its id.
+    pub async fn writes_post(&mut self, title: &str) -> i64 {
+        let page = self.post_form("/post/new", &[("title", title), ("content", "Some words.")]).await;
+        let location = page.location.unwrap_or_else(|| panic!("post not created: {}", page.body));
+        location.trim_start_matches("/post/").parse().unwrap()
+    }
+}
+
+fn find_csrf(body: &str) -> Option<String> {
+    let marker = "name=\"csrf_token\" value=\"";
+    let i = body.find(marker)? + marker.len();
+    let end = body[i..].find('"')? + i;
+    Some(body[i..end].to_owned())
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Encodes a picture of `w`x`h` pixels in `format`.
+pub fn picture(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x * 255 / w.max(1)) as u8, (y * 255 / h.max(1)) as u8, 128])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+/// A uniquely named PostgreSQL database for one test, dropped afterwards.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    async fn create(admin_url: &str) -> Self {
+        use sea_orm::ConnectionTrait;
+        let name = format!("gazette_test_{}", hex(&rand_bytes::<8>()));
+        let admin = sea_orm::Database::connect(admin_url).await.expect("PostgreSQL reachable at TEST_DATABASE_URL");
+        admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+        admin.close().await.ok();
+        let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
+        Self { admin_url: admin_url.to_owned(), url: format!("{base}/{name}"), name }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (admin_url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime; the clean-up needs one of its own.
+        let _ = std::thread::spawn(move || {
+            let rt = rocket::tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                use sea_orm::ConnectionTrait;
+                if let Ok(admin) = sea_orm::Database::connect(&admin_url).await {
+                    let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Reads an image from bytes.
+pub fn decode(bytes: &[u8]) -> image::DynamicImage {
+    image::load_from_memory(bytes).unwrap()
+}
+
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}

@@ -1,0 +1,115 @@
+//! The home page, its pagination, the about page, error pages and static files.
+
+use gazette_tests::{Settings, TestApp};
+use rocket::http::Status;
+
+#[rocket::async_test]
+async fn an_empty_blog_shows_an_empty_first_page() {
+    let app = TestApp::spawn().await;
+    let mut reader = app.browser();
+    let page = reader.get("/").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.shows("No posts yet"));
+    assert!(!page.body.contains("class=\"pager\""));
+}
+
+#[rocket::async_test]
+async fn the_home_page_lists_posts_newest_first_with_their_authors() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let first = alice.writes_post("The first post").await;
+    let second = alice.writes_post("The second post").await;
+    let mut reader = app.browser();
+    for path in ["/", "/home"] {
+        let page = reader.get(path).await;
+        assert_eq!(page.status, Status::Ok);
+        let newer = page.body.find(&format!("href=\"/post/{second}\"")).expect("second post linked");
+        let older = page.body.find(&format!("href=\"/post/{first}\"")).expect("first post linked");
+        assert!(newer < older, "newest first on {path}");
+        assert!(page.body.contains("href=\"/user/alice\""));
+        assert!(page.shows("/static/img/default-avatar.svg"));
+        assert!(page.shows("Some words."));
+    }
+}
+
+#[rocket::async_test]
+async fn each_page_holds_posts_per_page_posts_and_the_links_skip_with_gaps() {
+    let app = TestApp::spawn().await;
+    let alice = app.signed_up("alice").await;
+    app.seed_posts(alice.user_id.unwrap(), 40).await;
+    let mut reader = app.browser();
+
+    let page = reader.get("/?page=4").await;
+    assert_eq!(page.status, Status::Ok);
+    // 40 posts, 5 a page, newest first: page 4 holds posts 25 down to 21.
+    let titles: Vec<&str> = page.body.match_indices("Post ").map(|(i, _)| &page.body[i..i + 7]).collect();
+    assert!(page.shows("Post 25") && page.shows("Post 21"), "{titles:?}");
+    assert!(!page.shows("Post 26<") && !page.shows("Post 20<"));
+    assert_eq!(page.body.matches("<article class=\"post\">").count(), 5);
+    // Links: 1 … 3 [4] 5 6 … 8
+    let body = page.body.replace("&#x2F;", "/");
+    let pager = &body[body.find("class=\"pager\"").unwrap()..];
+    let pager = &pager[..pager.find("</nav>").unwrap()];
+    for n in [1, 3, 5, 6, 8] {
+        assert!(pager.contains(&format!("href=\"/?page={n}\">{n}</a>")), "link to {n} in {pager}");
+    }
+    for n in [2, 7] {
+        assert!(!pager.contains(&format!("href=\"/?page={n}\">{n}</a>")), "no link to {n}");
+    }
+    assert_eq!(pager.matches('…').count(), 2);
+    assert!(pager.contains("aria-current=\"page\">4</span>"));
+
+    let last = reader.get("/?page=8").await;
+    assert_eq!(last.status, Status::Ok);
+    assert_eq!(last.body.matches("<article class=\"post\">").count(), 5);
+    assert!(last.shows("Post 1<"));
+}
+
+#[rocket::async_test]
+async fn page_numbers_that_are_not_positive_integers_or_past_the_end_are_not_found() {
+    let app = TestApp::with(Settings { posts_per_page: 2, ..Settings::default() }).await;
+    let alice = app.signed_up("alice").await;
+    app.seed_posts(alice.user_id.unwrap(), 3).await;
+    let mut reader = app.browser();
+    assert_eq!(reader.get("/?page=2").await.status, Status::Ok);
+    for bad in ["0", "-1", "abc", "1.5", "3", "99999999999999999999999", ""] {
+        let page = reader.get(&format!("/?page={bad}")).await;
+        assert_eq!(page.status, Status::NotFound, "?page={bad}");
+        assert!(page.shows("Page Not Found"), "custom 404 page for ?page={bad}");
+    }
+    assert_eq!(reader.get("/home?page=0").await.status, Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn the_about_page_and_the_stylesheet_are_served() {
+    let app = TestApp::spawn().await;
+    let mut reader = app.browser();
+    let about = reader.get("/about").await;
+    assert_eq!(about.status, Status::Ok);
+    assert!(about.shows("About Gazette"));
+    let css = reader.get("/static/css/main.css").await;
+    assert_eq!(css.status, Status::Ok);
+    assert_eq!(css.content_type.as_deref(), Some("text/css; charset=utf-8"));
+}
+
+#[rocket::async_test]
+async fn the_navigation_offers_login_to_visitors_and_writing_to_users() {
+    let app = TestApp::spawn().await;
+    let visitor = app.browser().get("/").await;
+    assert!(visitor.body.contains("href=\"/login\"") && visitor.body.contains("href=\"/register\""));
+    assert!(!visitor.body.contains("href=\"/post/new\""));
+    let mut alice = app.signed_up("alice").await;
+    let page = alice.get("/").await;
+    assert!(page.body.contains("href=\"/post/new\"") && page.body.contains("href=\"/account\""));
+    assert!(page.body.contains("action=\"/logout\""));
+    assert!(!page.body.contains("href=\"/login\""));
+}
+
+#[rocket::async_test]
+async fn unknown_addresses_get_the_custom_404_page_without_internals() {
+    let app = TestApp::spawn().await;
+    let page = app.browser().get("/no/such/page").await;
+    assert_eq!(page.status, Status::NotFound);
+    assert!(page.shows("Page Not Found"));
+    assert!(page.body.contains("href=\"/static/css/main.css\""), "rendered in the layout");
+}
