@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rocket::figment::Figment;
 use rocket::figment::providers::{Format, Serialized, Toml};
@@ -259,13 +259,18 @@ impl<'a> Browser<'a> {
         self.cookies.iter().map(|(k, v)| Cookie::new(k.clone(), v.clone())).collect()
     }
 
-    pub fn has_cookie(&self, name: &str) -> bool {
-        self.cookies.contains_key(name)
+    /// A copy of this browser's cookies.
+    pub fn clone_cookies(&self) -> BTreeMap<String, String> {
+        self.cookies.clone()
     }
 
-    /// Forgets the cookies a browser drops when it closes (those without an expiry).
-    pub fn forget_cookie(&mut self, name: &str) {
-        self.cookies.remove(name);
+    /// Replaces this browser's cookies.
+    pub fn set_cookies(&mut self, cookies: BTreeMap<String, String>) {
+        self.cookies = cookies;
+    }
+
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.cookies.contains_key(name)
     }
 
     pub async fn get(&mut self, uri: &str) -> Page {
@@ -428,8 +433,4 @@ fn hex(bytes: &[u8]) -> String {
 /// Reads an image from bytes.
 pub fn decode(bytes: &[u8]) -> image::DynamicImage {
     image::load_from_memory(bytes).unwrap()
-}
-
-pub fn exists(path: &Path) -> bool {
-    path.exists()
 }

@@ -1,0 +1,447 @@
+//! Registration, login, logout, the account page with its avatar, and author pages.
+
+use gazette_tests::{PASSWORD, Settings, TestApp, Upload, decode, picture};
+use image::ImageFormat;
+use rocket::http::Status;
+
+fn registration<'a>(username: &'a str, email: &'a str, password: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![("username", username), ("email", email), ("password", password), ("confirm_password", password)]
+}
+
+#[rocket::async_test]
+async fn registering_creates_the_account_and_sends_the_user_to_login() {
+    let app = TestApp::spawn().await;
+    let mut b = app.browser();
+    let mut form = registration("Alice", "Alice@Example.COM", PASSWORD);
+    form.extend([("first_name", "Alice"), ("last_name", "Liddell")]);
+    let page = b.post_form("/register", &form).await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert_eq!(page.location.as_deref(), Some("/login"));
+    let login = b.follow(&page).await;
+    assert_eq!(
+        login.flashes(),
+        vec![("success".into(), "Your account has been created! You are now able to log in".into())]
+    );
+    let stored = app.user("alice").await.expect("stored");
+    assert_eq!(stored.username, "Alice");
+    assert_eq!(stored.email, "alice@example.com");
+    assert_eq!((stored.first_name.as_deref(), stored.last_name.as_deref()), (Some("Alice"), Some("Liddell")));
+    assert!(stored.password_hash.starts_with("$2") && !stored.password_hash.contains(PASSWORD));
+    assert!(!stored.is_admin);
+}
+
+#[rocket::async_test]
+async fn a_registration_with_errors_shows_each_next_to_its_field_and_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    let mut b = app.browser();
+    let page = b
+        .post_form(
+            "/register",
+            &[
+                ("username", "a b"),
+                ("email", "not-an-email"),
+                ("password", "short"),
+                ("confirm_password", "other"),
+                ("first_name", &"x".repeat(31)),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.field_error("username").unwrap().contains("letters, digits"));
+    assert_eq!(page.field_error("email").as_deref(), Some("Invalid email address."));
+    assert_eq!(page.field_error("password").as_deref(), Some("Password must be at least 8 characters long."));
+    assert_eq!(page.field_error("confirm_password").as_deref(), Some("Passwords must match."));
+    assert_eq!(page.field_error("first_name").as_deref(), Some("Name must be at most 30 characters long."));
+    assert_eq!(page.input_value("username").as_deref(), Some("a b"));
+    assert_eq!(page.input_value("email").as_deref(), Some("not-an-email"));
+    assert_eq!(page.input_value("password"), None, "passwords are never sent back");
+    assert!(!page.body.contains("short"));
+    assert_eq!(persistence::users::count_all(&app.db).await.unwrap(), 0);
+}
+
+#[rocket::async_test]
+async fn missing_fields_are_form_errors_not_failures() {
+    let app = TestApp::spawn().await;
+    let mut b = app.browser();
+    let page = b.post_form("/register", &[]).await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.field_error("username").is_some() && page.field_error("email").is_some());
+}
+
+#[rocket::async_test]
+async fn a_password_over_72_bytes_is_refused_saying_why() {
+    let app = TestApp::spawn().await;
+    let long = "é".repeat(40); // 40 characters, 80 bytes
+    let page = app.browser().post_form("/register", &registration("alice", "alice@example.com", &long)).await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.field_error("password").unwrap().contains("72 bytes"));
+    assert!(app.user("alice").await.is_none());
+}
+
+#[rocket::async_test]
+async fn a_taken_username_or_email_is_refused_whatever_its_case() {
+    let app = TestApp::spawn().await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    let page = b.post_form("/register", &registration("ALICE", "other@example.com", PASSWORD)).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.field_error("username").as_deref(), Some("That username is taken. Please choose another."));
+    let page = b.post_form("/register", &registration("alice2", "Alice@EXAMPLE.com", PASSWORD)).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.field_error("email").as_deref(), Some("That email is taken. Please choose another."));
+    assert_eq!(persistence::users::count_all(&app.db).await.unwrap(), 1);
+}
+
+#[rocket::async_test]
+async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    let wrong = b.post_form("/login", &[("email", "alice@example.com"), ("password", "wrong-password")]).await;
+    let unknown = b.post_form("/login", &[("email", "nobody@example.com"), ("password", "wrong-password")]).await;
+    for page in [&wrong, &unknown] {
+        assert_eq!(page.status, Status::Ok);
+        assert_eq!(
+            page.flashes(),
+            vec![("danger".into(), "Login Unsuccessful. Please check email and password".into())]
+        );
+        assert!(!b.has_cookie("session"));
+    }
+    assert_eq!(wrong.input_value("email").as_deref(), Some("alice@example.com"));
+}
+
+#[rocket::async_test]
+async fn login_accepts_the_email_in_any_case_and_goes_home() {
+    let app = TestApp::spawn().await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    let page = b.post_form("/login", &[("email", " ALICE@example.com "), ("password", PASSWORD)]).await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert_eq!(page.location.as_deref(), Some("/"));
+    assert_eq!(b.get("/account").await.status, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn login_returns_to_next_only_when_it_is_a_path_on_this_site() {
+    let app = TestApp::spawn().await;
+    app.signed_up("alice").await;
+    let cases = [
+        ("/account", "/account"),
+        ("/post/new", "/post/new"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/x", "/"),
+        ("/\\evil.example", "/"),
+        ("javascript:alert(1)", "/"),
+    ];
+    for (next, expected) in cases {
+        let mut b = app.browser();
+        let uri = format!("/login?next={}", rocket::http::RawStr::new(next).percent_encode());
+        let page = b.post_form(&uri, &[("email", "alice@example.com"), ("password", PASSWORD)]).await;
+        assert_eq!(page.location.as_deref(), Some(expected), "next={next}");
+    }
+}
+
+#[rocket::async_test]
+async fn remember_me_keeps_the_session_30_days_otherwise_until_the_browser_closes() {
+    let app = TestApp::spawn().await;
+    let alice = app.signed_up("alice").await;
+    let id = alice.user_id.unwrap();
+    let session_cookie = |page: &gazette_tests::Page| {
+        page.set_cookies.iter().find(|c| c.starts_with("session=")).cloned().expect("a session cookie")
+    };
+
+    let mut b = app.browser();
+    let page = b.post_form("/login", &[("email", "alice@example.com"), ("password", PASSWORD)]).await;
+    let cookie = session_cookie(&page);
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(!cookie.contains("Max-Age") && !cookie.contains("Expires"), "a browser-session cookie: {cookie}");
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+
+    let mut b = app.browser();
+    let page =
+        b.post_form("/login", &[("email", "alice@example.com"), ("password", PASSWORD), ("remember", "y")]).await;
+    let cookie = session_cookie(&page);
+    assert!(cookie.contains("Max-Age=2592000"), "{cookie}");
+    assert_eq!(app.session_count(id).await, 3);
+}
+
+#[rocket::async_test]
+async fn session_cookies_are_secure_when_the_site_is_served_over_https() {
+    let app = TestApp::with(Settings { public_url: "https://blog.example".into(), ..Settings::default() }).await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    let page = b.post_form("/login", &[("email", "alice@example.com"), ("password", PASSWORD)]).await;
+    let cookie = page.set_cookies.iter().find(|c| c.starts_with("session=")).unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+#[rocket::async_test]
+async fn signed_in_users_are_sent_home_from_register_and_login() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    for path in ["/register", "/login"] {
+        let page = alice.get(path).await;
+        assert_eq!(page.status, Status::SeeOther, "{path}");
+        assert_eq!(page.location.as_deref(), Some("/"));
+    }
+    let page = alice.post_form("/register", &registration("bob", "bob@example.com", PASSWORD)).await;
+    assert_eq!(page.location.as_deref(), Some("/"));
+    assert!(app.user("bob").await.is_none());
+}
+
+#[rocket::async_test]
+async fn logging_out_asks_first_then_ends_the_session_row_and_cookie() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let id = alice.user_id.unwrap();
+    let ask = alice.get("/logout").await;
+    assert_eq!(ask.status, Status::Ok);
+    assert!(ask.shows("Are you sure you want to logout?"));
+    assert!(ask.shows("Log Out"));
+    assert_eq!(app.session_count(id).await, 1);
+
+    let page = alice.post_form("/logout", &[]).await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert_eq!(page.location.as_deref(), Some("/"));
+    assert_eq!(app.session_count(id).await, 0);
+    assert!(!alice.has_cookie("session"));
+    assert_eq!(alice.get("/account").await.status, Status::SeeOther);
+}
+
+#[rocket::async_test]
+async fn a_stolen_cookie_stops_working_once_its_session_ends() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    // The same cookies in another browser, as if copied, before logging out.
+    let copied = alice.clone_cookies();
+    alice.post_form("/logout", &[]).await;
+    let mut thief = app.browser();
+    thief.set_cookies(copied);
+    let page = thief.get("/account").await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert!(page.location.unwrap().starts_with("/login"));
+}
+
+#[rocket::async_test]
+async fn pages_that_need_login_send_visitors_to_login_and_back() {
+    let app = TestApp::spawn().await;
+    let mut b = app.browser();
+    for (path, next) in [("/account", "%2Faccount"), ("/post/new", "%2Fpost%2Fnew")] {
+        let page = b.get(path).await;
+        assert_eq!(page.status, Status::SeeOther, "{path}");
+        assert_eq!(page.location.as_deref(), Some(format!("/login?next={next}").as_str()));
+        let login = b.follow(&page).await;
+        assert_eq!(login.flashes(), vec![("info".into(), "Please log in to access this page.".into())]);
+    }
+    app.signed_up("alice").await;
+    let page = b.post_form("/login?next=%2Faccount", &[("email", "alice@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(page.location.as_deref(), Some("/account"));
+}
+
+#[rocket::async_test]
+async fn a_form_without_the_right_csrf_token_is_refused_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    let mut b = app.browser();
+    b.csrf_token().await;
+    let fields = registration("alice", "alice@example.com", PASSWORD);
+    let missing = b.post_raw("/register", &fields).await;
+    assert_eq!(missing.status, Status::Forbidden);
+    let mut wrong = fields.clone();
+    wrong.push(("csrf_token", "forged"));
+    assert_eq!(b.post_raw("/register", &wrong).await.status, Status::Forbidden);
+    assert!(app.user("alice").await.is_none());
+
+    // A token from another browser does not do either.
+    let mut other = app.browser();
+    let foreign = other.csrf_token().await;
+    let mut borrowed = fields.clone();
+    borrowed.push(("csrf_token", &foreign));
+    let page = b.post_raw("/register", &borrowed).await;
+    assert_eq!(page.status, Status::Forbidden);
+    assert!(page.shows("permission"), "the custom 403 page");
+    assert!(app.user("alice").await.is_none());
+
+    let mut alice = app.signed_up("alice").await;
+    let page = alice.post_raw("/logout", &[]).await;
+    assert_eq!(page.status, Status::Forbidden);
+    assert_eq!(app.session_count(alice.user_id.unwrap()).await, 1);
+}
+
+#[rocket::async_test]
+async fn the_account_page_shows_the_user_and_saves_changes() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let page = alice.get("/account").await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.input_value("username").as_deref(), Some("alice"));
+    assert_eq!(page.input_value("email").as_deref(), Some("alice@example.com"));
+    assert!(page.shows("/static/img/default-avatar.svg"));
+
+    let page = alice
+        .post_multipart(
+            "/account",
+            &[("username", "alice_l"), ("email", "ALICE.L@example.com"), ("first_name", "Alice"), ("last_name", "")],
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/account"));
+    let after = alice.follow(&page).await;
+    assert_eq!(after.flashes(), vec![("success".into(), "Your account has been updated!".into())]);
+    let stored = app.user("alice_l").await.unwrap();
+    assert_eq!(stored.email, "alice.l@example.com");
+    assert_eq!(stored.first_name.as_deref(), Some("Alice"));
+    assert_eq!(stored.last_name, None);
+}
+
+#[rocket::async_test]
+async fn the_account_page_refuses_a_name_someone_else_has() {
+    let app = TestApp::spawn().await;
+    app.signed_up("bob").await;
+    let mut alice = app.signed_up("alice").await;
+    let page = alice.post_multipart("/account", &[("username", "Bob"), ("email", "alice@example.com")], &[]).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.field_error("username").as_deref(), Some("That username is taken. Please choose another."));
+    let page = alice.post_multipart("/account", &[("username", "alice"), ("email", "bob@example.com")], &[]).await;
+    assert_eq!(page.field_error("email").as_deref(), Some("That email is taken. Please choose another."));
+    assert_eq!(app.user("alice").await.unwrap().email, "alice@example.com");
+    // Keeping one's own name, in another case, is fine.
+    let page = alice.post_multipart("/account", &[("username", "ALICE"), ("email", "alice@example.com")], &[]).await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert_eq!(app.user("alice").await.unwrap().username, "ALICE");
+}
+
+async fn upload_avatar(
+    b: &mut gazette_tests::Browser<'_>,
+    filename: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> gazette_tests::Page {
+    let username = b.username.clone();
+    let email = format!("{username}@example.com");
+    b.post_multipart(
+        "/account",
+        &[("username", &username), ("email", &email)],
+        &[Upload { field: "picture", filename, content_type, bytes }],
+    )
+    .await
+}
+
+#[rocket::async_test]
+async fn a_png_avatar_is_cropped_to_a_125_pixel_square_and_served() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let page = upload_avatar(&mut alice, "me.png", "image/png", &picture(300, 200, ImageFormat::Png)).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+
+    let stored = app.user("alice").await.unwrap().image_file.expect("a custom picture");
+    assert_eq!(app.avatar_files(), vec![stored.clone()]);
+    let url = format!("/media/avatars/{stored}");
+    let account = alice.get("/account").await;
+    assert!(account.shows(&url));
+    let served = app.browser().get(&url).await;
+    assert_eq!(served.status, Status::Ok);
+    assert_eq!(served.content_type.as_deref(), Some("image/png"));
+    let img = decode(&served.bytes);
+    assert_eq!((img.width(), img.height()), (125, 125));
+    // The author's posts show it too.
+    alice.writes_post("With a face").await;
+    assert!(app.browser().get("/").await.shows(&url));
+}
+
+#[rocket::async_test]
+async fn a_new_jpeg_avatar_replaces_the_old_picture_and_its_file() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    upload_avatar(&mut alice, "a.png", "image/png", &picture(50, 50, ImageFormat::Png)).await;
+    let first = app.user("alice").await.unwrap().image_file.unwrap();
+    // The name and type claimed do not matter: the bytes are a JPEG.
+    let page =
+        upload_avatar(&mut alice, "b.gif", "application/octet-stream", &picture(640, 480, ImageFormat::Jpeg)).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    let second = app.user("alice").await.unwrap().image_file.unwrap();
+    assert_ne!(first, second);
+    assert_eq!(app.avatar_files(), vec![second]);
+}
+
+#[rocket::async_test]
+async fn gif_webp_and_svg_avatars_are_stored_as_png() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let svg = br##"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#c00"/><image href="/etc/passwd" width="9" height="9"/></svg>"##;
+    let uploads: [(&str, &str, Vec<u8>); 3] = [
+        ("a.gif", "image/gif", picture(60, 60, ImageFormat::Gif)),
+        ("a.webp", "image/webp", picture(60, 90, ImageFormat::WebP)),
+        ("a.svg", "image/svg+xml", svg.to_vec()),
+    ];
+    for (name, ty, bytes) in uploads {
+        let page = upload_avatar(&mut alice, name, ty, &bytes).await;
+        assert_eq!(page.status, Status::SeeOther, "{name}: {}", page.body);
+        let stored = app.user("alice").await.unwrap().image_file.unwrap();
+        assert!(stored.ends_with(".png"), "{name} stored as {stored}");
+        let served = app.browser().get(&format!("/media/avatars/{stored}")).await;
+        assert_eq!(served.content_type.as_deref(), Some("image/png"), "{name}");
+        assert!(!served.body.contains("<svg"), "an SVG is never served as uploaded");
+        assert_eq!(decode(&served.bytes).width(), 125);
+    }
+    assert_eq!(app.avatar_files().len(), 1);
+}
+
+#[rocket::async_test]
+async fn a_file_that_is_not_an_image_is_refused_and_nothing_changes() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let page = alice
+        .post_multipart(
+            "/account",
+            &[("username", "renamed"), ("email", "alice@example.com")],
+            &[Upload {
+                field: "picture",
+                filename: "me.png",
+                content_type: "image/png",
+                bytes: b"\x89PNG\r\n\x1a\nnot really",
+            }],
+        )
+        .await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.field_error("picture").as_deref(), Some("Unsupported or corrupt image"));
+    assert!(app.user("renamed").await.is_none(), "the other fields were not saved either");
+    assert_eq!(app.user("alice").await.unwrap().image_file, None);
+    assert!(app.avatar_files().is_empty());
+}
+
+#[rocket::async_test]
+async fn an_upload_over_the_limit_gets_413_and_leaves_nothing_behind() {
+    let app = TestApp::with(Settings { avatar_max_bytes: 64 * 1024, ..Settings::default() }).await;
+    let mut alice = app.signed_up("alice").await;
+    let big = vec![0x42u8; 200 * 1024];
+    let page = upload_avatar(&mut alice, "big.png", "image/png", &big).await;
+    assert_eq!(page.status, Status::PayloadTooLarge);
+    assert!(page.shows("too large"));
+    assert!(app.avatar_files().is_empty());
+    assert_eq!(app.user("alice").await.unwrap().image_file, None);
+    // A picture within the limit still goes through.
+    let page = upload_avatar(&mut alice, "ok.png", "image/png", &picture(100, 100, ImageFormat::Png)).await;
+    assert_eq!(page.status, Status::SeeOther);
+}
+
+#[rocket::async_test]
+async fn an_author_page_lists_their_posts_with_a_count() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let mut bob = app.signed_up("bob").await;
+    alice.writes_post("Alice writes").await;
+    bob.writes_post("Bob writes").await;
+    app.seed_posts(alice.user_id.unwrap(), 6).await;
+    let mut reader = app.browser();
+    let page = reader.get("/user/alice").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.shows("Posts by alice (7)"));
+    assert!(page.shows("Alice writes") && !page.shows("Bob writes"));
+    assert_eq!(page.body.matches("<article class=\"post\">").count(), 5);
+    let second = reader.get("/user/ALICE?page=2").await;
+    assert_eq!(second.status, Status::Ok);
+    assert_eq!(second.body.matches("<article class=\"post\">").count(), 2);
+    assert_eq!(reader.get("/user/alice?page=3").await.status, Status::NotFound);
+    assert_eq!(reader.get("/user/nobody").await.status, Status::NotFound);
+}
