@@ -1,6 +1,7 @@
 //! The Gazette web application: server-rendered pages for readers and authors.
 
 pub mod config;
+pub mod seed;
 
 mod avatar;
 mod catchers;

@@ -1,0 +1,67 @@
+//! Demo data, added quickly in batches: for demos and for benchmarks.
+
+use chrono::{Duration, Utc};
+use domain::{Content, Email, Password, PasswordHasher, Title, Username};
+use persistence::posts::NewPost;
+use persistence::DatabaseConnection;
+use persistence::users::NewUser;
+
+/// Rows per INSERT statement.
+const BATCH: usize = 500;
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "gazette-demo";
+
+/// Adds `users` demo accounts (numbered after those present) and `posts` posts shared among all
+/// accounts, dated one minute apart up to now.
+pub async fn run(db: &DatabaseConnection, bcrypt_cost: u32, users: u64, posts: u64) -> Result<(), String> {
+    // Numbered after the newest account, so that seeding twice adds more.
+    let first = persistence::users::list_ids(db).await.map_err(|e| e.to_string())?.last().map_or(1, |id| id + 1);
+    // One hash serves every demo account: hashing thousands would take minutes at cost 12.
+    let hasher = PasswordHasher::new(bcrypt_cost).map_err(|e| e.to_string())?;
+    let password = Password::parse(DEMO_PASSWORD).map_err(|e| e.to_string())?;
+    let hash = rocket::tokio::task::spawn_blocking(move || hasher.hash(&password))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    let mut batch = Vec::with_capacity(BATCH);
+    for n in first..first + users as i64 {
+        batch.push(NewUser {
+            username: Username::parse(&format!("demo{n}")).map_err(|e| e.to_string())?,
+            email: Email::parse(&format!("demo{n}@example.com")).map_err(|e| e.to_string())?,
+            password_hash: hash.clone(),
+            first_name: Some("Demo".into()),
+            last_name: Some(format!("User {n}")),
+        });
+        if batch.len() == BATCH {
+            persistence::users::insert_many(db, std::mem::take(&mut batch), now)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+    }
+    persistence::users::insert_many(db, batch, now).await.map_err(|e| e.to_string())?;
+
+    let authors = persistence::users::list_ids(db).await.map_err(|e| e.to_string())?;
+    if authors.is_empty() && posts > 0 {
+        return Err("no users to write the posts: add some with --users".into());
+    }
+    let mut batch = Vec::with_capacity(BATCH);
+    for k in 0..posts {
+        let author = authors[(k as usize) % authors.len()];
+        let title = Title::parse(&format!("Demo post {}", k + 1)).map_err(|e| e.to_string())?;
+        let content = Content::parse(LOREM).map_err(|e| e.to_string())?;
+        // Spread over the past, newest last, one minute apart.
+        let at = now - Duration::minutes((posts - k) as i64);
+        batch.push((NewPost { user_id: author, title, content }, at));
+        if batch.len() == BATCH {
+            persistence::posts::insert_many(db, std::mem::take(&mut batch)).await.map_err(|e| e.to_string())?;
+        }
+    }
+    persistence::posts::insert_many(db, batch).await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+const LOREM: &str = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Sed do eiusmod tempor \
+incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco \
+laboris nisi ut aliquip ex ea commodo consequat.\n\nDuis aute irure dolor in reprehenderit in voluptate velit \
+esse cillum dolore eu fugiat nulla pariatur.";
