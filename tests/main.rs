@@ -126,8 +126,36 @@ async fn seeding_adds_demo_users_and_posts_in_batches_that_can_log_in() {
     assert_eq!(last_page.status, Status::Ok);
     assert_eq!(last_page.body.matches("<article class=\"post\">").count(), 3);
     assert!(reader.get("/").await.shows("Demo post 1203"), "the newest post comes first");
-    let page = reader
-        .post_form("/login", &[("email", "demo5@example.com"), ("password", web::seed::DEMO_PASSWORD)])
-        .await;
+    let page =
+        reader.post_form("/login", &[("email", "demo5@example.com"), ("password", web::seed::DEMO_PASSWORD)]).await;
     assert_eq!(page.location.as_deref(), Some("/"));
+}
+
+#[rocket::async_test]
+async fn pages_forbid_framing_inline_scripts_and_foreign_form_targets() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get("/").dispatch().await;
+    let csp = response.headers().get_one("Content-Security-Policy").unwrap_or_default().to_owned();
+    for directive in ["default-src 'self'", "frame-ancestors 'none'", "form-action 'self'", "object-src 'none'"] {
+        assert!(csp.contains(directive), "{directive} in {csp}");
+    }
+    assert_eq!(response.headers().get_one("X-Content-Type-Options"), Some("nosniff"));
+    assert_eq!(response.headers().get_one("Referrer-Policy"), Some("same-origin"));
+}
+
+#[rocket::async_test]
+async fn a_post_that_is_not_a_form_gets_an_error_page_not_a_crash() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post("/register")
+        .header(rocket::http::ContentType::JSON)
+        .body(r#"{"username":"x"}"#)
+        .dispatch()
+        .await;
+    let status = response.status();
+    let body = response.into_string().await.unwrap_or_default();
+    assert!(status.class().is_client_error(), "{status}");
+    assert!(body.contains(&format!("({})", status.code)), "a custom page for {status}: {body}");
+    assert_eq!(persistence::users::count_all(&app.db).await.unwrap(), 0);
 }

@@ -90,6 +90,12 @@ async fn a_taken_username_or_email_is_refused_whatever_its_case() {
     assert_eq!(page.status, Status::Ok);
     assert_eq!(page.field_error("email").as_deref(), Some("That email is taken. Please choose another."));
     assert_eq!(persistence::users::count_all(&app.db).await.unwrap(), 1);
+
+    // Beyond ASCII too, on every database.
+    app.signed_up("Zoë").await;
+    let page = b.post_form("/register", &registration("ZOË", "zoe2@example.com", PASSWORD)).await;
+    assert_eq!(page.field_error("username").as_deref(), Some("That username is taken. Please choose another."));
+    assert_eq!(app.browser().get("/user/ZO%C3%8B").await.status, Status::Ok);
 }
 
 #[rocket::async_test]

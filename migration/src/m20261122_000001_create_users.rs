@@ -8,6 +8,7 @@ pub enum Users {
     Table,
     Id,
     Username,
+    UsernameKey,
     Email,
     PasswordHash,
     FirstName,
@@ -26,6 +27,9 @@ impl MigrationTrait for Migration {
                     .table(Users::Table)
                     .col(ColumnDef::new(Users::Id).big_integer().not_null().auto_increment().primary_key())
                     .col(ColumnDef::new(Users::Username).string_len(20).not_null())
+                    // The username folded to lower case by the application, so that "Ann" and
+                    // "ann" are one user on every database (SQLite's lower() folds ASCII only).
+                    .col(ColumnDef::new(Users::UsernameKey).string_len(64).not_null().unique_key())
                     .col(ColumnDef::new(Users::Email).string_len(254).not_null().unique_key())
                     .col(ColumnDef::new(Users::PasswordHash).string_len(60).not_null())
                     .col(ColumnDef::new(Users::FirstName).string_len(30).null())
@@ -35,14 +39,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Users::CreatedAt).timestamp_with_time_zone().not_null())
                     .to_owned(),
             )
-            .await?;
-        // Usernames are unique whatever their case: "Ann" and "ann" are one user. SQLite and
-        // PostgreSQL both index `lower(username)`, and lookups use the same expression.
-        manager
-            .get_connection()
-            .execute_unprepared("CREATE UNIQUE INDEX users_username_lower_key ON users (lower(username))")
-            .await?;
-        Ok(())
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

@@ -15,6 +15,9 @@ pub enum UsernameError {
     /// A character outside letters, digits, `_`, `-`, `.`.
     #[error("Username may contain only letters, digits and the characters _ - .")]
     Characters,
+    /// Punctuation only: such names make odd addresses (`/user/..`).
+    #[error("Username must contain at least one letter or digit.")]
+    NoLetterOrDigit,
 }
 
 impl Username {
@@ -33,12 +36,25 @@ impl Username {
         if !name.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')) {
             return Err(UsernameError::Characters);
         }
+        if !name.chars().any(char::is_alphanumeric) {
+            return Err(UsernameError::NoLetterOrDigit);
+        }
         Ok(Self(name.to_owned()))
     }
 
     /// The username as the user spelled it.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// What makes two usernames the same: the name in lower case.
+    pub fn key(&self) -> String {
+        Self::key_of(&self.0)
+    }
+
+    /// The key of any name typed, checked or not (for look-ups).
+    pub fn key_of(name: &str) -> String {
+        name.trim().to_lowercase()
     }
 }
 
@@ -150,6 +166,16 @@ mod tests {
         assert_eq!(Username::parse("jo e"), Err(UsernameError::Characters));
         assert_eq!(Username::parse("<b>x</b>"), Err(UsernameError::Characters));
         assert_eq!(Username::parse("a/b"), Err(UsernameError::Characters));
+        assert_eq!(Username::parse(".."), Err(UsernameError::NoLetterOrDigit));
+        assert_eq!(Username::parse("_-."), Err(UsernameError::NoLetterOrDigit));
+    }
+
+    #[test]
+    fn usernames_differing_only_in_case_have_one_key() {
+        let a = Username::parse("ZOË").unwrap();
+        let b = Username::parse("zoë").unwrap();
+        assert_eq!(a.key(), b.key());
+        assert_eq!(Username::key_of(" Zoë "), "zoë");
     }
 
     #[test]

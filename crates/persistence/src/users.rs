@@ -1,7 +1,6 @@
 //! The `users` table.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::entity::user;
@@ -98,15 +97,12 @@ fn classify(e: DbErr) -> WriteError {
     }
 }
 
-fn lower_username_eq(name: &str) -> Expr {
-    ExprTrait::eq(Expr::expr(Func::lower(Expr::col(user::Column::Username))), name.to_lowercase())
-}
-
 /// Stores a new account. A username or email already in use is reported as such, also when
 /// two registrations race.
 pub async fn insert(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>) -> Result<User, WriteError> {
     let model = user::ActiveModel {
         username: Set(new.username.as_str().to_owned()),
+        username_key: Set(new.username.key()),
         email: Set(new.email.as_str().to_owned()),
         password_hash: Set(new.password_hash),
         first_name: Set(new.first_name),
@@ -127,6 +123,7 @@ pub async fn insert_many(db: &impl ConnectionTrait, users: Vec<NewUser>, now: Da
     }
     let models = users.into_iter().map(|new| user::ActiveModel {
         username: Set(new.username.as_str().to_owned()),
+        username_key: Set(new.username.key()),
         email: Set(new.email.as_str().to_owned()),
         password_hash: Set(new.password_hash),
         first_name: Set(new.first_name),
@@ -152,7 +149,8 @@ pub async fn find_by_email(db: &impl ConnectionTrait, email: &str) -> Result<Opt
 
 /// The account with this username, whatever its case.
 pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Result<Option<User>, DbErr> {
-    Ok(user::Entity::find().filter(lower_username_eq(username)).one(db).await?.map(User::from))
+    let key = domain::Username::key_of(username);
+    Ok(user::Entity::find().filter(user::Column::UsernameKey.eq(key)).one(db).await?.map(User::from))
 }
 
 /// Whether another account than `except` uses this username (in any case).
@@ -170,6 +168,7 @@ pub async fn update_profile(db: &impl ConnectionTrait, id: i64, update: ProfileU
     let model = user::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(id),
         username: Set(update.username.as_str().to_owned()),
+        username_key: Set(update.username.key()),
         email: Set(update.email.as_str().to_owned()),
         first_name: Set(update.first_name),
         last_name: Set(update.last_name),

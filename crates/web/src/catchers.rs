@@ -32,8 +32,9 @@ async fn page(status: Status, req: &Request<'_>) -> (Status, Template) {
     let layout = req.guard::<Layout>().await.succeeded();
     let code = status.code;
     let name = match code {
-        400 | 401 | 403 | 404 | 413 | 422 => format!("errors/{code}"),
-        _ => "errors/500".to_owned(),
+        400 | 401 | 403 | 404 | 413 | 422 | 500 => format!("errors/{code}"),
+        _ if status.class().is_server_error() => "errors/500".to_owned(),
+        _ => "errors/default".to_owned(),
     };
     (status, Template::render(name, context! { layout, code, reason: status.reason().unwrap_or("Error") }))
 }

@@ -9,6 +9,7 @@ mod csrf;
 mod error;
 mod forms;
 mod guards;
+mod headers;
 mod layout;
 mod routes;
 mod state;
@@ -29,4 +30,5 @@ pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {
         .attach(routes::users::stage())
         .attach(routes::posts::stage())
         .attach(catchers::stage())
+        .attach(headers::stage())
 }

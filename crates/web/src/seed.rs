@@ -2,8 +2,8 @@
 
 use chrono::{Duration, Utc};
 use domain::{Content, Email, Password, PasswordHasher, Title, Username};
-use persistence::posts::NewPost;
 use persistence::DatabaseConnection;
+use persistence::posts::NewPost;
 use persistence::users::NewUser;
 
 /// Rows per INSERT statement.
@@ -34,9 +34,7 @@ pub async fn run(db: &DatabaseConnection, bcrypt_cost: u32, users: u64, posts: u
             last_name: Some(format!("User {n}")),
         });
         if batch.len() == BATCH {
-            persistence::users::insert_many(db, std::mem::take(&mut batch), now)
-                .await
-                .map_err(|e| e.to_string())?;
+            persistence::users::insert_many(db, std::mem::take(&mut batch), now).await.map_err(|e| e.to_string())?;
         }
     }
     persistence::users::insert_many(db, batch, now).await.map_err(|e| e.to_string())?;

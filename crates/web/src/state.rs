@@ -5,15 +5,19 @@ use std::time::Duration;
 
 use persistence::DatabaseConnection;
 use rocket::fairing::AdHoc;
+use rocket::tokio::sync::Semaphore;
 use rocket::tokio::task::spawn_blocking;
 
 use crate::config::AppConfig;
 use crate::error::Error;
 
 /// Hashes and checks passwords on the blocking pool, so that bcrypt never stalls page views.
+/// At most one hash runs per core: a flood of logins queues here instead of starting hundreds
+/// of threads that would crowd the page views off the processor.
 #[derive(Clone)]
 pub struct Passwords {
     hasher: Arc<domain::PasswordHasher>,
+    permits: Arc<Semaphore>,
     /// A hash of nothing anyone knows: checked against when an email is unknown, so that a
     /// failed login takes as long whether or not the account exists.
     dummy_hash: Arc<str>,
@@ -30,27 +34,31 @@ impl Passwords {
         })
         .await
         .map_err(|e| e.to_string())??;
-        Ok(Self { hasher: Arc::new(hasher), dummy_hash: dummy_hash.into() })
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        Ok(Self { hasher: Arc::new(hasher), dummy_hash: dummy_hash.into(), permits: Arc::new(Semaphore::new(cores)) })
+    }
+
+    /// Runs bcrypt work on the blocking pool once a permit is free.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&domain::PasswordHasher) -> T + Send + 'static,
+    ) -> Result<T, Error> {
+        let _permit = self.permits.acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
+        let hasher = self.hasher.clone();
+        spawn_blocking(move || work(&hasher)).await.map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// Hashes a password that met the policy.
     pub async fn hash(&self, password: domain::Password) -> Result<String, Error> {
-        let hasher = self.hasher.clone();
-        spawn_blocking(move || hasher.hash(&password))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?
-            .map_err(|e| Error::Internal(e.to_string()))
+        self.run(move |hasher| hasher.hash(&password)).await?.map_err(|e| Error::Internal(e.to_string()))
     }
 
     /// Whether `candidate` matches `hash`; with no hash (unknown account) it checks against the
     /// dummy hash, taking the same time, and answers no.
     pub async fn verify(&self, candidate: String, hash: Option<String>) -> Result<bool, Error> {
-        let hasher = self.hasher.clone();
         let known = hash.is_some();
         let hash = hash.unwrap_or_else(|| self.dummy_hash.to_string());
-        let matches = spawn_blocking(move || hasher.verify(&candidate, &hash))
-            .await
-            .map_err(|e| Error::Internal(e.to_string()))?;
+        let matches = self.run(move |hasher| hasher.verify(&candidate, &hash)).await?;
         Ok(known && matches)
     }
 }

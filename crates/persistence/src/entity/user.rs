@@ -6,6 +6,7 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub username: String,
+    pub username_key: String,
     pub email: String,
     pub password_hash: String,
     pub first_name: Option<String>,
