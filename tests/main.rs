@@ -159,3 +159,16 @@ async fn a_post_that_is_not_a_form_gets_an_error_page_not_a_crash() {
     assert!(body.contains(&format!("({})", status.code)), "a custom page for {status}: {body}");
     assert_eq!(persistence::users::count_all(&app.db).await.unwrap(), 0);
 }
+
+#[rocket::async_test]
+async fn a_database_failure_shows_the_500_page_and_nothing_internal() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::spawn().await;
+    app.db.execute_unprepared("DROP TABLE posts").await.unwrap();
+    let page = app.browser().get("/").await;
+    assert_eq!(page.status, Status::InternalServerError);
+    assert!(page.shows("Something went wrong (500)"));
+    for internal in ["posts", "SELECT", "relation", "no such table", ".rs", "panicked"] {
+        assert!(!page.body.contains(internal), "{internal} leaked");
+    }
+}

@@ -23,6 +23,14 @@ pub fn stage() -> AdHoc {
         // Avatars are always PNGs we wrote ourselves; no listing, no dotfiles.
         Ok(rocket
             .mount("/static", FileServer::new(&config.static_dir, Options::None))
-            .mount("/media/avatars", FileServer::new(&avatars, Options::None)))
+            .mount("/media/avatars", FileServer::new(&avatars, Options::None))
+            .attach(AdHoc::on_liftoff("Announcement", |rocket| {
+                Box::pin(async move {
+                    let (address, port) = (rocket.config().address, rocket.config().port);
+                    let public = rocket.state::<AppConfig>().map(|c| c.public_url.clone()).unwrap_or_default();
+                    // Said even when Rocket's own logging is quiet (the release profile).
+                    println!("Gazette is serving {public} (listening on {address}:{port})");
+                })
+            })))
     })
 }
