@@ -172,3 +172,22 @@ async fn a_database_failure_shows_the_500_page_and_nothing_internal() {
         assert!(!page.body.contains(internal), "{internal} leaked");
     }
 }
+
+#[rocket::async_test]
+async fn without_a_configured_secret_key_one_is_generated_privately_and_kept() {
+    use std::os::unix::fs::PermissionsExt;
+    let app = TestApp::with(Settings { no_secret_key: true, ..Settings::default() }).await;
+    let path = app.data_dir.join("secret_key");
+    let mode = std::fs::metadata(&path).expect("a key file in the data folder").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let key = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(app.client.rocket().config().secret_key, rocket::config::SecretKey::from(&base64_decode(&key)));
+    // Logins work with it.
+    let mut alice = app.signed_up("alice").await;
+    assert_eq!(alice.get("/account").await.status, Status::Ok);
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s.trim()).unwrap()
+}

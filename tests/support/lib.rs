@@ -23,11 +23,18 @@ pub struct Settings {
     pub posts_per_page: u64,
     pub avatar_max_bytes: u64,
     pub public_url: String,
+    /// Leave `secret_key` unset, as on a fresh machine.
+    pub no_secret_key: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { posts_per_page: 5, avatar_max_bytes: 5 * 1024 * 1024, public_url: "http://127.0.0.1:8000".into() }
+        Self {
+            posts_per_page: 5,
+            avatar_max_bytes: 5 * 1024 * 1024,
+            public_url: "http://127.0.0.1:8000".into(),
+            no_secret_key: false,
+        }
     }
 }
 
@@ -37,6 +44,7 @@ pub struct TestApp {
     /// A connection of the test's own, to look at what was stored.
     pub db: DatabaseConnection,
     pub media_dir: PathBuf,
+    pub data_dir: PathBuf,
     _data: tempfile::TempDir,
     _pg: Option<PgDatabase>,
 }
@@ -57,11 +65,14 @@ impl TestApp {
         };
         let media_dir = data.path().join("media");
         let secret: [u8; 64] = rand_bytes();
-        let figment = Figment::from(rocket::Config::debug_default())
+        let mut figment = Figment::from(rocket::Config::debug_default())
             .merge(Toml::file(root().join("config/Rocket.toml")).nested())
-            .select("debug")
+            .select("debug");
+        if !settings.no_secret_key {
+            figment = figment.merge(Serialized::global("secret_key", secret.to_vec()));
+        }
+        let figment = figment
             .merge(Serialized::global("log_level", "off"))
-            .merge(Serialized::global("secret_key", secret.to_vec()))
             .merge(Serialized::global("template_dir", root().join("templates")))
             .merge(Serialized::global("static_dir", root().join("static")))
             .merge(Serialized::global("data_dir", data.path()))
@@ -73,7 +84,7 @@ impl TestApp {
             .merge(Serialized::global("public_url", settings.public_url));
         let client = Client::untracked(web::build(figment)).await.expect("the application starts");
         let db = persistence::connect(&database_url).await.unwrap();
-        Self { client, db, media_dir, _data: data, _pg: pg }
+        Self { client, db, media_dir, data_dir: data.path().to_owned(), _data: data, _pg: pg }
     }
 
     /// A new browser with no cookies.

@@ -101,7 +101,9 @@ pub fn stage() -> AdHoc {
             return Err(rocket);
         }
         let mut figment = rocket.figment().clone();
-        if !figment.contains("secret_key") {
+        // Rocket's own defaults carry an all-zero key, which means "none configured".
+        let configured = figment.extract_inner::<rocket::config::SecretKey>("secret_key").is_ok_and(|k| !k.is_zero());
+        if !configured {
             match stored_secret_key(&config.data_dir) {
                 Ok(key) => figment = figment.merge(("secret_key", key)),
                 Err(e) => {
