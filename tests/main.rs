@@ -181,13 +181,9 @@ async fn without_a_configured_secret_key_one_is_generated_privately_and_kept() {
     let mode = std::fs::metadata(&path).expect("a key file in the data folder").permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
     let key = std::fs::read_to_string(&path).unwrap();
-    assert_eq!(app.client.rocket().config().secret_key, rocket::config::SecretKey::from(&base64_decode(&key)));
+    let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, key.trim()).unwrap();
+    assert_eq!(app.client.rocket().config().secret_key, rocket::config::SecretKey::from(&bytes));
     // Logins work with it.
     let mut alice = app.signed_up("alice").await;
     assert_eq!(alice.get("/account").await.status, Status::Ok);
-}
-
-fn base64_decode(s: &str) -> Vec<u8> {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(s.trim()).unwrap()
 }
