@@ -6,6 +6,8 @@ use sea_orm::{
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 
+use sea_orm::sea_query::{Order, Query};
+
 use crate::DbErr;
 use crate::entity::{post, user};
 
@@ -101,21 +103,30 @@ pub async fn count(db: &impl ConnectionTrait, author: Option<i64>) -> Result<u64
 }
 
 /// One page of posts, newest first, from all authors or one.
+///
+/// The page's ids are found first from the index alone, so that a deep page skips index entries
+/// rather than whole rows and their authors (a "deferred join": page 1500 of 10 000 posts costs
+/// about what page 1 does).
 pub async fn list_newest(
     db: &impl ConnectionTrait,
     author: Option<i64>,
     limit: u64,
     offset: u64,
 ) -> Result<Vec<PostWithAuthor>, DbErr> {
-    let mut query = with_author();
+    let mut ids = Query::select();
+    ids.column(post::Column::Id)
+        .from(post::Entity)
+        .order_by(post::Column::DatePosted, Order::Desc)
+        .order_by(post::Column::Id, Order::Desc)
+        .limit(limit)
+        .offset(offset);
     if let Some(user_id) = author {
-        query = query.filter(post::Column::UserId.eq(user_id));
+        ids.and_where(post::Column::UserId.eq(user_id));
     }
-    query
+    with_author()
+        .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::DatePosted)
         .order_by_desc(post::Column::Id)
-        .limit(limit)
-        .offset(offset)
         .into_model::<PostWithAuthor>()
         .all(db)
         .await
