@@ -61,15 +61,7 @@ fn with_author() -> Select<post::Entity> {
 
 /// Stores a post and returns its id.
 pub async fn insert(db: &impl ConnectionTrait, new: NewPost, now: DateTime<Utc>) -> Result<i64, DbErr> {
-    let model = post::ActiveModel {
-        title: Set(new.title.into_inner()),
-        content: Set(new.content.into_inner()),
-        date_posted: Set(now),
-        updated_at: Set(now),
-        user_id: Set(new.user_id),
-        ..Default::default()
-    };
-    Ok(model.insert(db).await?.id)
+    Ok(new_model(new, now).insert(db).await?.id)
 }
 
 /// Stores many posts in one statement (demo data); each comes with its own date.
@@ -77,15 +69,19 @@ pub async fn insert_many(db: &impl ConnectionTrait, posts: Vec<(NewPost, DateTim
     if posts.is_empty() {
         return Ok(());
     }
-    let models = posts.into_iter().map(|(new, at)| post::ActiveModel {
+    let models = posts.into_iter().map(|(new, at)| new_model(new, at));
+    post::Entity::insert_many(models).exec(db).await.map(|_| ())
+}
+
+fn new_model(new: NewPost, at: DateTime<Utc>) -> post::ActiveModel {
+    post::ActiveModel {
         title: Set(new.title.into_inner()),
         content: Set(new.content.into_inner()),
         date_posted: Set(at),
         updated_at: Set(at),
         user_id: Set(new.user_id),
         ..Default::default()
-    });
-    post::Entity::insert_many(models).exec(db).await.map(|_| ())
+    }
 }
 
 /// The post with this id and its author.

@@ -100,7 +100,12 @@ fn classify(e: DbErr) -> WriteError {
 /// Stores a new account. A username or email already in use is reported as such, also when
 /// two registrations race.
 pub async fn insert(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>) -> Result<User, WriteError> {
-    let model = user::ActiveModel {
+    let stored = new_model(new, now).insert(db).await.map_err(classify)?;
+    Ok(stored.into())
+}
+
+fn new_model(new: NewUser, now: DateTime<Utc>) -> user::ActiveModel {
+    user::ActiveModel {
         username: Set(new.username.as_str().to_owned()),
         username_key: Set(new.username.key()),
         email: Set(new.email.as_str().to_owned()),
@@ -111,9 +116,7 @@ pub async fn insert(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>)
         is_admin: Set(false),
         created_at: Set(now),
         ..Default::default()
-    };
-    let stored = model.insert(db).await.map_err(classify)?;
-    Ok(stored.into())
+    }
 }
 
 /// Stores many accounts in one statement (demo data).
@@ -121,18 +124,7 @@ pub async fn insert_many(db: &impl ConnectionTrait, users: Vec<NewUser>, now: Da
     if users.is_empty() {
         return Ok(());
     }
-    let models = users.into_iter().map(|new| user::ActiveModel {
-        username: Set(new.username.as_str().to_owned()),
-        username_key: Set(new.username.key()),
-        email: Set(new.email.as_str().to_owned()),
-        password_hash: Set(new.password_hash),
-        first_name: Set(new.first_name),
-        last_name: Set(new.last_name),
-        image_file: Set(None),
-        is_admin: Set(false),
-        created_at: Set(now),
-        ..Default::default()
-    });
+    let models = users.into_iter().map(|new| new_model(new, now));
     user::Entity::insert_many(models).exec(db).await.map(|_| ())
 }
 

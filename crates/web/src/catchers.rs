@@ -11,21 +11,7 @@ use rocket_dyn_templates::{Template, context};
 use crate::layout::Layout;
 
 pub fn stage() -> AdHoc {
-    AdHoc::on_ignite("Catchers", |rocket| async {
-        rocket.register(
-            "/",
-            catchers![
-                unauthorized,
-                bad_request,
-                forbidden,
-                not_found,
-                too_large,
-                unprocessable,
-                internal,
-                default_catcher
-            ],
-        )
-    })
+    AdHoc::on_ignite("Catchers", |rocket| async { rocket.register("/", catchers![unauthorized, any_error]) })
 }
 
 async fn page(status: Status, req: &Request<'_>) -> (Status, Template) {
@@ -51,37 +37,8 @@ fn unauthorized(req: &Request<'_>) -> Flash<Redirect> {
     Flash::new(Redirect::to(target), "info", "Please log in to access this page.")
 }
 
-#[catch(400)]
-async fn bad_request(req: &Request<'_>) -> (Status, Template) {
-    page(Status::BadRequest, req).await
-}
-
-#[catch(403)]
-async fn forbidden(req: &Request<'_>) -> (Status, Template) {
-    page(Status::Forbidden, req).await
-}
-
-#[catch(404)]
-async fn not_found(req: &Request<'_>) -> (Status, Template) {
-    page(Status::NotFound, req).await
-}
-
-#[catch(413)]
-async fn too_large(req: &Request<'_>) -> (Status, Template) {
-    page(Status::PayloadTooLarge, req).await
-}
-
-#[catch(422)]
-async fn unprocessable(req: &Request<'_>) -> (Status, Template) {
-    page(Status::UnprocessableEntity, req).await
-}
-
-#[catch(500)]
-async fn internal(req: &Request<'_>) -> (Status, Template) {
-    page(Status::InternalServerError, req).await
-}
-
+/// Every other error: its own page in the layout.
 #[catch(default)]
-async fn default_catcher(status: Status, req: &Request<'_>) -> (Status, Template) {
+async fn any_error(status: Status, req: &Request<'_>) -> (Status, Template) {
     page(status, req).await
 }

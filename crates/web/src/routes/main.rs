@@ -3,6 +3,7 @@
 use domain::{PageNumber, Pagination};
 use persistence::DatabaseConnection;
 use rocket::fairing::AdHoc;
+use rocket::http::uri::Origin;
 use rocket::{State, get, routes};
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
@@ -13,7 +14,7 @@ use crate::guards::CurrentUser;
 use crate::layout::{Layout, PostView};
 
 pub fn stage() -> AdHoc {
-    AdHoc::on_ignite("Main", |rocket| async { rocket.mount("/", routes![index, home, about]) })
+    AdHoc::on_ignite("Main", |rocket| async { rocket.mount("/", routes![index, about]).mount("/home", routes![index]) })
 }
 
 /// One page of a listing, with what the page links under it need.
@@ -46,28 +47,18 @@ impl Listing {
     }
 }
 
+/// The home page, mounted at `/` and at `/home`.
 #[get("/?<page>")]
 async fn index(
     page: Option<&str>,
+    uri: &Origin<'_>,
     layout: Layout,
     viewer: Option<CurrentUser>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
 ) -> Result<Template> {
     let listing = Listing::load(db, config, None, page, viewer.as_ref()).await?;
-    Ok(Template::render("main/home", context! { layout, listing, page_base: "/" }))
-}
-
-#[get("/home?<page>")]
-async fn home(
-    page: Option<&str>,
-    layout: Layout,
-    viewer: Option<CurrentUser>,
-    db: &State<DatabaseConnection>,
-    config: &State<AppConfig>,
-) -> Result<Template> {
-    let listing = Listing::load(db, config, None, page, viewer.as_ref()).await?;
-    Ok(Template::render("main/home", context! { layout, listing, page_base: "/home" }))
+    Ok(Template::render("main/home", context! { layout, listing, page_base: uri.path().as_str() }))
 }
 
 #[get("/about")]
