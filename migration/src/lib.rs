@@ -5,6 +5,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_users;
 mod m20261122_000002_create_posts;
 mod m20261122_000003_create_sessions;
+mod m20261122_000004_create_outbox;
+mod m20261122_000005_create_throttle_events;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -16,6 +18,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_users::Migration),
             Box::new(m20261122_000002_create_posts::Migration),
             Box::new(m20261122_000003_create_sessions::Migration),
+            Box::new(m20261122_000004_create_outbox::Migration),
+            Box::new(m20261122_000005_create_throttle_events::Migration),
         ]
     }
 }

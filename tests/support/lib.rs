@@ -77,6 +77,7 @@ impl TestApp {
             .merge(Serialized::global("static_dir", root().join("static")))
             .merge(Serialized::global("data_dir", data.path()))
             .merge(Serialized::global("media_dir", &media_dir))
+            .merge(Serialized::global("mail_file_dir", data.path().join("outbox-files")))
             .merge(Serialized::global("database_url", &database_url))
             .merge(Serialized::global("bcrypt_cost", 4))
             .merge(Serialized::global("posts_per_page", settings.posts_per_page))

@@ -7,6 +7,7 @@ pub mod pagination;
 pub mod password;
 pub mod post;
 pub mod redirect;
+pub mod throttle;
 
 pub use account::{Email, EmailError, NameError, PersonName, Username, UsernameError};
 pub use authz::Actor;

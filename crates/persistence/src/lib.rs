@@ -3,8 +3,10 @@
 //! same code serves both.
 
 mod entity;
+pub mod outbox;
 pub mod posts;
 pub mod sessions;
+pub mod throttle;
 pub mod users;
 
 use std::time::Duration;

@@ -197,3 +197,26 @@ pub async fn list_ids(db: &impl ConnectionTrait) -> Result<Vec<i64>, DbErr> {
         .all(db)
         .await
 }
+
+/// Replaces an account's password hash.
+pub async fn set_password_hash(db: &impl ConnectionTrait, id: i64, password_hash: String) -> Result<(), DbErr> {
+    let model = user::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        password_hash: Set(password_hash),
+        ..Default::default()
+    };
+    model.update(db).await.map(|_| ())
+}
+
+/// Makes an account a moderator, or not.
+pub async fn set_admin(db: &impl ConnectionTrait, id: i64, is_admin: bool) -> Result<(), DbErr> {
+    let model =
+        user::ActiveModel { id: sea_orm::ActiveValue::Unchanged(id), is_admin: Set(is_admin), ..Default::default() };
+    model.update(db).await.map(|_| ())
+}
+
+/// Deletes an account; its posts and sessions go with it (ON DELETE CASCADE). Returns whether
+/// it existed.
+pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
+    Ok(user::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
+}

@@ -31,6 +31,20 @@ pub struct AppConfig {
     pub bcrypt_cost: u32,
     /// Largest avatar upload accepted.
     pub avatar_max_bytes: ByteUnit,
+    /// `smtp`, `file` (one `.eml` per message under `mail_file_dir`) or `log`.
+    pub mail_transport: String,
+    /// The SMTP server, in lettre's URL forms (`smtp://host:2525`, `smtps://host:465`, ...).
+    pub smtp_url: Option<String>,
+    /// The sender of Gazette's mail.
+    pub mail_from: String,
+    /// Where the `file` transport writes.
+    pub mail_file_dir: PathBuf,
+    /// Delivery attempts before a message is given up on.
+    pub mail_max_attempts: u32,
+    /// Wait after the first failed attempt, doubled after each further one (at most an hour).
+    pub mail_retry_base_ms: u64,
+    /// How long a password-reset link works, in seconds.
+    pub reset_token_ttl: u64,
 }
 
 impl Default for AppConfig {
@@ -44,6 +58,13 @@ impl Default for AppConfig {
             posts_per_page: 5,
             bcrypt_cost: 12,
             avatar_max_bytes: ByteUnit::Mebibyte(5),
+            mail_transport: "file".into(),
+            smtp_url: None,
+            mail_from: mail::DEFAULT_FROM.into(),
+            mail_file_dir: "data/outbox-files".into(),
+            mail_max_attempts: 10,
+            mail_retry_base_ms: 30_000,
+            reset_token_ttl: 1800,
         }
     }
 }
@@ -57,6 +78,28 @@ impl AppConfig {
     /// The folder holding avatar files.
     pub fn avatar_dir(&self) -> PathBuf {
         self.media_dir.join("avatars")
+    }
+}
+
+/// Keys for signed tokens, derived from the secret key so that one secret configures everything
+/// and each use has its own key.
+pub struct SigningKeys {
+    /// Password-reset links.
+    pub reset: [u8; 32],
+}
+
+impl SigningKeys {
+    fn derive(secret: &str) -> Self {
+        let derive = |purpose: &str| -> [u8; 32] {
+            use sha2::Digest;
+            let mut hash = sha2::Sha256::new();
+            hash.update(b"gazette\0");
+            hash.update(purpose.as_bytes());
+            hash.update(b"\0");
+            hash.update(secret.as_bytes());
+            hash.finalize().into()
+        };
+        Self { reset: derive("password-reset") }
     }
 }
 
@@ -103,20 +146,25 @@ pub fn stage() -> AdHoc {
         let mut figment = rocket.figment().clone();
         // Rocket's own defaults carry an all-zero key, which means "none configured".
         let configured = figment.extract_inner::<rocket::config::SecretKey>("secret_key").is_ok_and(|k| !k.is_zero());
-        if !configured {
+        let material = if configured {
+            figment.find_value("secret_key").ok().and_then(|v| serde_json::to_string(&v).ok()).unwrap_or_default()
+        } else {
             match stored_secret_key(&config.data_dir) {
-                Ok(key) => figment = figment.merge(("secret_key", key)),
+                Ok(key) => {
+                    figment = figment.merge(("secret_key", key.clone()));
+                    key
+                }
                 Err(e) => {
                     log::error!("cannot keep a secret key under {}: {e}", config.data_dir.display());
                     return Err(rocket);
                 }
             }
-        }
+        };
         // Uploads are bounded by `avatar_max_bytes`: a multipart form carries the file plus a few
         // small fields. Rocket stops reading past these, before any image work is done.
         let upload = config.avatar_max_bytes;
         figment = figment.merge(("limits.file", upload)).merge(("limits.data-form", upload + ByteUnit::Kibibyte(64)));
-        Ok(rocket.configure(figment).manage(config))
+        Ok(rocket.configure(figment).manage(config).manage(SigningKeys::derive(&material)))
     })
 }
 

@@ -29,6 +29,10 @@ impl CurrentUser {
     pub fn actor(&self) -> domain::Actor {
         domain::Actor { user_id: self.user.id, is_admin: self.user.is_admin }
     }
+
+    pub fn session_secret(&self) -> &str {
+        &self.session
+    }
 }
 
 struct Lookup(Result<Option<CurrentUser>, ()>);
@@ -93,6 +97,11 @@ pub async fn sign_in(
 /// Ends the current session: its row and its cookie.
 pub async fn sign_out(db: &DatabaseConnection, cookies: &CookieJar<'_>, user: &CurrentUser) -> Result<(), Error> {
     persistence::sessions::delete(db, &user.session).await?;
-    cookies.remove_private(Cookie::build(SESSION_COOKIE).path("/"));
+    forget_session(cookies);
     Ok(())
+}
+
+/// Drops the session cookie (its row is already gone).
+pub fn forget_session(cookies: &CookieJar<'_>) {
+    cookies.remove_private(Cookie::build(SESSION_COOKIE).path("/"));
 }

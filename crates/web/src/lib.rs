@@ -11,8 +11,11 @@ mod forms;
 mod guards;
 mod headers;
 mod layout;
+mod outbox;
 mod routes;
 mod state;
+mod throttle;
+mod tokens;
 
 pub use config::{AppConfig, figment};
 
@@ -24,6 +27,7 @@ pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {
     rocket::custom(figment)
         .attach(config::stage())
         .attach(state::stage())
+        .attach(outbox::stage())
         .attach(Template::fairing())
         .attach(routes::files::stage())
         .attach(routes::main::stage())

@@ -18,6 +18,11 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Grant or revoke moderator rights.
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
     /// Fill the database with demo users and posts.
     Seed {
         /// Users to add.
@@ -29,6 +34,14 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum AdminAction {
+    /// Make a user a moderator: they may update and delete any post and delete any user.
+    Grant { username: String },
+    /// Take moderator rights away.
+    Revoke { username: String },
+}
+
 #[rocket::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -37,6 +50,10 @@ async fn main() -> ExitCode {
         Command::Serve => gazette_web::build(figment).launch().await.map(|_| ()).map_err(|e| e.to_string()),
         Command::Migrate => match settings(&figment) {
             Ok(config) => migrate(&config).await.map(|_| println!("database is up to date")),
+            Err(e) => Err(e),
+        },
+        Command::Admin { action } => match settings(&figment) {
+            Ok(config) => admin(&config, action).await,
             Err(e) => Err(e),
         },
         Command::Seed { users, posts } => match settings(&figment) {
@@ -72,5 +89,20 @@ async fn seed(config: &AppConfig, users: u64, posts: u64) -> Result<(), String> 
         gazette_web::seed::DEMO_PASSWORD,
         started.elapsed()
     );
+    Ok(())
+}
+
+async fn admin(config: &AppConfig, action: AdminAction) -> Result<(), String> {
+    let db = migrate(config).await?;
+    let (username, grant) = match &action {
+        AdminAction::Grant { username } => (username, true),
+        AdminAction::Revoke { username } => (username, false),
+    };
+    let user = persistence::users::find_by_username(&db, username)
+        .await
+        .map_err(|e| format!("database: {e}"))?
+        .ok_or_else(|| format!("no user named {username:?}"))?;
+    persistence::users::set_admin(&db, user.id, grant).await.map_err(|e| format!("database: {e}"))?;
+    println!("{} {} a moderator", user.username, if grant { "is now" } else { "is no longer" });
     Ok(())
 }

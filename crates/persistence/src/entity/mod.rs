@@ -1,3 +1,5 @@
+pub mod outbox;
 pub mod post;
 pub mod session;
+pub mod throttle_event;
 pub mod user;

@@ -15,4 +15,5 @@ pub enum Reply {
     Page(Template),
     Redirect(Redirect),
     Flash(Flash<Redirect>),
+    TooMany(crate::throttle::TooMany),
 }

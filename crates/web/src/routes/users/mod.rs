@@ -1,4 +1,7 @@
-//! Accounts: registration, login and logout, the account page with its avatar, author pages.
+//! Accounts: registration, login and logout, the account page with its avatar, author pages,
+//! passwords, and deleting accounts.
+
+mod password;
 
 use chrono::Utc;
 use domain::{Email, Password, PersonName, Username};
@@ -24,6 +27,8 @@ use crate::guards::{self, CurrentUser};
 use crate::layout::{Layout, UserView};
 use crate::routes::main::Listing;
 use crate::state::Passwords;
+use crate::throttle::{self, TooMany};
+use domain::throttle::{LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS};
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Users", |rocket| async {
@@ -38,7 +43,16 @@ pub fn stage() -> AdHoc {
                 logout,
                 account,
                 update_account,
-                user_posts
+                delete_account,
+                delete_user,
+                user_posts,
+                password::reset_request_page,
+                password::reset_request,
+                password::reset_page,
+                password::reset,
+                password::change_page,
+                password::change,
+                password::change_done,
             ],
         )
     })
@@ -181,6 +195,7 @@ async fn login(
     form: CsrfForm<'_, LoginForm>,
     layout: Layout,
     user: Option<CurrentUser>,
+    client: Option<std::net::IpAddr>,
     cookies: &CookieJar<'_>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
@@ -190,6 +205,12 @@ async fn login(
         return Ok(Reply::Redirect(Redirect::to("/")));
     }
     let f = form.0.value.ok_or(Error::Unprocessable)?;
+    let (account_key, address_key) = (throttle::account_key(&f.email), throttle::address_key(client));
+    let checks = [(account_key.as_str(), LOGIN_PER_ACCOUNT), (address_key.as_str(), LOGIN_PER_ADDRESS)];
+    // Checked before the password: once locked, even the right password must wait.
+    if let Some(wait) = throttle::wait(db, throttle::LOGIN, &checks).await? {
+        return Ok(Reply::TooMany(TooMany::new(layout, "failed logins", wait)));
+    }
     let account = match Email::parse(&f.email) {
         Ok(email) => persistence::users::find_by_email(db.inner(), email.as_str()).await?,
         Err(_) => None,
@@ -199,12 +220,16 @@ async fn login(
     let valid = passwords.verify(f.password.clone(), hash).await?;
     match account {
         Some(account) if valid => {
+            persistence::throttle::clear(db.inner(), throttle::LOGIN, &account_key).await?;
             let remember = !matches!(f.remember.as_str(), "" | "0" | "false" | "off" | "no");
             guards::sign_in(db, cookies, config, account.id, remember).await?;
             let target = local_next(next).map(|o| o.to_string()).unwrap_or_else(|| "/".to_owned());
             Ok(Reply::Redirect(Redirect::to(target)))
         }
-        _ => Ok(Reply::Page(login_template(layout.flash("danger", LOGIN_FAILED), &f.email, next))),
+        _ => {
+            throttle::record(db.inner(), throttle::LOGIN, &[&account_key, &address_key]).await?;
+            Ok(Reply::Page(login_template(layout.flash("danger", LOGIN_FAILED), &f.email, next)))
+        }
     }
 }
 
@@ -349,5 +374,67 @@ async fn user_posts(
     let author = persistence::users::find_by_username(db.inner(), username).await?.ok_or(Error::NotFound)?;
     let listing = Listing::load(db, config, Some(author.id), page, viewer.as_ref()).await?;
     let page_base = format!("/user/{}", rocket::http::RawStr::new(&author.username).percent_encode());
-    Ok(Template::render("users/user_posts", context! { layout, author: UserView::from(&author), listing, page_base }))
+    let can_delete = viewer.as_ref().is_some_and(|v| v.user.is_admin);
+    Ok(Template::render(
+        "users/user_posts",
+        context! { layout, author: UserView::from(&author), listing, page_base, can_delete },
+    ))
+}
+
+#[derive(Debug, FromForm)]
+struct DeleteAccountForm {
+    #[field(default = String::new())]
+    password: String,
+}
+
+/// Deletes an account with everything of it: posts and sessions (by the database's cascade) and
+/// the avatar file.
+async fn remove_account(db: &DatabaseConnection, config: &AppConfig, account: &persistence::users::User) -> Result<()> {
+    persistence::users::delete(db, account.id).await?;
+    if let Some(file) = &account.image_file {
+        avatar::remove(&config.avatar_dir(), file).await;
+    }
+    Ok(())
+}
+
+#[post("/account/delete", data = "<form>")]
+async fn delete_account(
+    form: CsrfForm<'_, DeleteAccountForm>,
+    user: CurrentUser,
+    cookies: &CookieJar<'_>,
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+    passwords: &State<Passwords>,
+) -> Result<Flash<Redirect>> {
+    let f = form.0.value.ok_or(Error::Unprocessable)?;
+    if !passwords.verify(f.password, Some(user.user.password_hash.clone())).await? {
+        return Ok(Flash::new(
+            Redirect::to("/account"),
+            "danger",
+            "The password was not right. Your account was not deleted.",
+        ));
+    }
+    remove_account(db, config, &user.user).await?;
+    guards::forget_session(cookies);
+    Ok(Flash::success(Redirect::to("/"), "Your account has been deleted."))
+}
+
+#[post("/user/<username>/delete", data = "<_form>")]
+async fn delete_user(
+    username: &str,
+    _form: CsrfForm<'_, Confirm>,
+    user: CurrentUser,
+    cookies: &CookieJar<'_>,
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+) -> Result<Flash<Redirect>> {
+    if !user.user.is_admin {
+        return Err(Error::Forbidden);
+    }
+    let account = persistence::users::find_by_username(db.inner(), username).await?.ok_or(Error::NotFound)?;
+    remove_account(db, config, &account).await?;
+    if account.id == user.user.id {
+        guards::forget_session(cookies);
+    }
+    Ok(Flash::success(Redirect::to("/"), format!("The account {} has been deleted.", account.username)))
 }

@@ -1,0 +1,218 @@
+//! Forgotten passwords (reset by a link sent by mail) and password changes.
+
+use std::sync::Arc;
+
+use domain::Password;
+use domain::throttle::{RESET_PER_ACCOUNT, RESET_PER_ADDRESS};
+use persistence::DatabaseConnection;
+use rocket::form::FromForm;
+use rocket::http::RawStr;
+use rocket::response::{Flash, Redirect};
+use rocket::{State, get, post};
+use rocket_dyn_templates::{Template, context};
+use sea_orm::TransactionTrait;
+
+use crate::config::{AppConfig, SigningKeys};
+use crate::csrf::CsrfForm;
+use crate::error::{Error, Result};
+use crate::forms::FieldErrors;
+use crate::guards::CurrentUser;
+use crate::layout::Layout;
+use crate::outbox::Outbox;
+use crate::routes::Reply;
+use crate::state::Passwords;
+use crate::throttle::{self, TooMany};
+use crate::tokens;
+
+const REQUEST_SENT: &str =
+    "If an account exists for that email, you will receive an email with instructions to reset your password.";
+const INVALID_TOKEN: &str = "That is an invalid or expired token";
+
+#[derive(Debug, FromForm)]
+pub(super) struct ResetRequestForm {
+    #[field(default = String::new())]
+    email: String,
+}
+
+#[get("/reset_password")]
+pub(super) fn reset_request_page(layout: Layout, user: Option<CurrentUser>) -> Reply {
+    if user.is_some() {
+        return Reply::Redirect(Redirect::to("/"));
+    }
+    Reply::Page(Template::render("users/reset_request", context! { layout, email: "" }))
+}
+
+#[post("/reset_password", data = "<form>")]
+pub(super) async fn reset_request(
+    form: CsrfForm<'_, ResetRequestForm>,
+    layout: Layout,
+    user: Option<CurrentUser>,
+    client: Option<std::net::IpAddr>,
+    db: &State<DatabaseConnection>,
+    config: &State<AppConfig>,
+    keys: &State<SigningKeys>,
+    outbox: &State<Arc<Outbox>>,
+) -> Result<Reply> {
+    if user.is_some() {
+        return Ok(Reply::Redirect(Redirect::to("/")));
+    }
+    let f = form.0.value.ok_or(Error::Unprocessable)?;
+    let (account_key, address_key) = (throttle::account_key(&f.email), throttle::address_key(client));
+    let checks = [(account_key.as_str(), RESET_PER_ACCOUNT), (address_key.as_str(), RESET_PER_ADDRESS)];
+    if let Some(wait) = throttle::wait(db, throttle::RESET, &checks).await? {
+        return Ok(Reply::TooMany(TooMany::new(layout, "password reset requests", wait)));
+    }
+    let account = match domain::Email::parse(&f.email) {
+        Ok(email) => persistence::users::find_by_email(db.inner(), email.as_str()).await?,
+        Err(_) => None,
+    };
+    // Every request is counted, and every answer is the same, whether or not the account exists.
+    let txn = db.begin().await?;
+    throttle::record(&txn, throttle::RESET, &[&account_key, &address_key]).await?;
+    let mailed = if let Some(account) = &account {
+        let token = tokens::issue(&keys.reset, account.id, &account.password_hash, config.reset_token_ttl)
+            .map_err(|e| Error::Internal(format!("reset token: {e}")))?;
+        let link = format!("{}/reset_password/{token}", config.public_url.trim_end_matches('/'));
+        let minutes = config.reset_token_ttl.div_ceil(60);
+        let context = context! { username: &account.username, link, minutes, public_url: &config.public_url };
+        outbox.enqueue(&txn, "reset_password", &account.email, &context).await?;
+        true
+    } else {
+        false
+    };
+    txn.commit().await?;
+    if mailed {
+        outbox.wake();
+    }
+    Ok(Reply::Flash(Flash::new(Redirect::to("/login"), "info", REQUEST_SENT)))
+}
+
+/// The account a reset token stands for, if the token is valid, unexpired and unused.
+async fn token_account(
+    db: &DatabaseConnection,
+    keys: &SigningKeys,
+    token: &str,
+) -> Result<Option<persistence::users::User>> {
+    let Some((id, fingerprint)) = tokens::user_id(&keys.reset, token) else { return Ok(None) };
+    let account = persistence::users::find_by_id(db, id).await?;
+    Ok(account.filter(|a| tokens::matches_password(&fingerprint, &a.password_hash)))
+}
+
+fn invalid_token() -> Reply {
+    Reply::Flash(Flash::warning(Redirect::to("/reset_password"), INVALID_TOKEN))
+}
+
+fn reset_form(layout: Layout, token: &str, errors: FieldErrors) -> Reply {
+    let action = format!("/reset_password/{}", RawStr::new(token).percent_encode());
+    Reply::Page(Template::render("users/reset_token", context! { layout, action, errors }))
+}
+
+#[get("/reset_password/<token>")]
+pub(super) async fn reset_page(
+    token: &str,
+    layout: Layout,
+    user: Option<CurrentUser>,
+    db: &State<DatabaseConnection>,
+    keys: &State<SigningKeys>,
+) -> Result<Reply> {
+    if user.is_some() {
+        return Ok(Reply::Redirect(Redirect::to("/")));
+    }
+    if token_account(db, keys, token).await?.is_none() {
+        return Ok(invalid_token());
+    }
+    Ok(reset_form(layout, token, FieldErrors::default()))
+}
+
+#[derive(Debug, FromForm)]
+pub(super) struct NewPasswordForm {
+    #[field(default = String::new())]
+    password: String,
+    #[field(default = String::new())]
+    confirm_password: String,
+}
+
+#[post("/reset_password/<token>", data = "<form>")]
+pub(super) async fn reset(
+    token: &str,
+    form: CsrfForm<'_, NewPasswordForm>,
+    layout: Layout,
+    user: Option<CurrentUser>,
+    db: &State<DatabaseConnection>,
+    keys: &State<SigningKeys>,
+    passwords: &State<Passwords>,
+) -> Result<Reply> {
+    if user.is_some() {
+        return Ok(Reply::Redirect(Redirect::to("/")));
+    }
+    let Some(account) = token_account(db, keys, token).await? else { return Ok(invalid_token()) };
+    let f = form.0.value.ok_or(Error::Unprocessable)?;
+    let mut errors = FieldErrors::default();
+    let password = errors.check("password", Password::parse(&f.password));
+    errors.check("confirm_password", Password::confirm(&f.password, &f.confirm_password));
+    let (Some(password), true) = (password, errors.is_empty()) else {
+        return Ok(reset_form(layout, token, errors));
+    };
+    let hash = passwords.hash(password).await?;
+    // The new hash retires the token; every session of the account ends.
+    let txn = db.begin().await?;
+    persistence::users::set_password_hash(&txn, account.id, hash).await?;
+    persistence::sessions::delete_for_user(&txn, account.id, None).await?;
+    persistence::throttle::clear(&txn, throttle::LOGIN, &throttle::account_key(&account.email)).await?;
+    txn.commit().await?;
+    Ok(Reply::Flash(Flash::success(
+        Redirect::to("/login"),
+        "Your password has been updated! You are now able to log in",
+    )))
+}
+
+#[derive(Debug, FromForm)]
+pub(super) struct ChangePasswordForm {
+    #[field(default = String::new())]
+    old_password: String,
+    #[field(default = String::new())]
+    new_password: String,
+    #[field(default = String::new())]
+    confirm_password: String,
+}
+
+fn change_form(layout: Layout, errors: FieldErrors) -> Template {
+    Template::render("users/change_password", context! { layout, errors })
+}
+
+#[get("/password/change")]
+pub(super) fn change_page(layout: Layout, _user: CurrentUser) -> Template {
+    change_form(layout, FieldErrors::default())
+}
+
+#[post("/password/change", data = "<form>")]
+pub(super) async fn change(
+    form: CsrfForm<'_, ChangePasswordForm>,
+    layout: Layout,
+    user: CurrentUser,
+    db: &State<DatabaseConnection>,
+    passwords: &State<Passwords>,
+) -> Result<Reply> {
+    let f = form.0.value.ok_or(Error::Unprocessable)?;
+    let mut errors = FieldErrors::default();
+    let new = errors.check("new_password", Password::parse(&f.new_password));
+    errors.check("confirm_password", Password::confirm(&f.new_password, &f.confirm_password));
+    if !passwords.verify(f.old_password.clone(), Some(user.user.password_hash.clone())).await? {
+        errors.add("old_password", "Your old password was entered incorrectly. Please enter it again.");
+    }
+    let (Some(new), true) = (new, errors.is_empty()) else {
+        return Ok(Reply::Page(change_form(layout, errors)));
+    };
+    let hash = passwords.hash(new).await?;
+    let txn = db.begin().await?;
+    persistence::users::set_password_hash(&txn, user.user.id, hash).await?;
+    // Anyone else signed in as this user is signed out; this browser stays.
+    persistence::sessions::delete_for_user(&txn, user.user.id, Some(user.session_secret())).await?;
+    txn.commit().await?;
+    Ok(Reply::Redirect(Redirect::to("/password/change/done")))
+}
+
+#[get("/password/change/done")]
+pub(super) fn change_done(layout: Layout, _user: CurrentUser) -> Template {
+    Template::render("users/change_password_done", context! { layout })
+}

@@ -1,0 +1,72 @@
+//! Brute-force protection: attempts counted per account and per client address in the database
+//! (so that the counts hold across restarts and instances); past the limit, a 429 page that says
+//! when to try again.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use domain::throttle::Limit;
+use persistence::DatabaseConnection;
+use rocket::Responder;
+use rocket::http::Header;
+use rocket_dyn_templates::{Template, context};
+
+use crate::error::Error;
+use crate::layout::Layout;
+
+/// Failed logins.
+pub const LOGIN: &str = "login";
+/// Password-reset requests.
+pub const RESET: &str = "reset";
+
+/// The key an account is counted under.
+pub fn account_key(email: &str) -> String {
+    format!("email:{}", email.trim().to_lowercase())
+}
+
+/// The key a client address is counted under.
+pub fn address_key(address: Option<std::net::IpAddr>) -> String {
+    address.map_or_else(|| "ip:unknown".to_owned(), |ip| format!("ip:{ip}"))
+}
+
+/// How long the client must wait before another attempt of `scope`, if any key is over its limit.
+pub async fn wait(db: &DatabaseConnection, scope: &str, checks: &[(&str, Limit)]) -> Result<Option<Duration>, Error> {
+    let now = Utc::now();
+    let mut longest: Option<Duration> = None;
+    for (key, limit) in checks {
+        let window = chrono::Duration::from_std(limit.window).unwrap_or(chrono::Duration::minutes(15));
+        let (count, oldest) = persistence::throttle::recent(db, scope, key, now - window).await?;
+        let age = oldest.and_then(|o| (now - o).to_std().ok()).unwrap_or_default();
+        if let Some(w) = limit.wait(count, age) {
+            longest = Some(longest.map_or(w, |l| l.max(w)));
+        }
+    }
+    Ok(longest)
+}
+
+/// Counts one attempt of `scope` against each key.
+pub async fn record(db: &impl sea_orm::ConnectionTrait, scope: &str, keys: &[&str]) -> Result<(), Error> {
+    let now = Utc::now();
+    for key in keys {
+        persistence::throttle::record(db, scope, key, now).await?;
+    }
+    Ok(())
+}
+
+/// The 429 page.
+#[derive(Responder)]
+#[response(status = 429)]
+pub struct TooMany {
+    page: Template,
+    retry_after: Header<'static>,
+}
+
+impl TooMany {
+    pub fn new(layout: Layout, what: &str, wait: Duration) -> Self {
+        let when = domain::throttle::describe_wait(wait);
+        Self {
+            page: Template::render("errors/429", context! { layout, what, when }),
+            retry_after: Header::new("Retry-After", wait.as_secs().max(1).to_string()),
+        }
+    }
+}
