@@ -3,6 +3,8 @@
 // Test scaffolding: a failed setup step should stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod smtp;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
@@ -25,6 +27,10 @@ pub struct Settings {
     pub public_url: String,
     /// Leave `secret_key` unset, as on a fresh machine.
     pub no_secret_key: bool,
+    /// Deliver mail to this SMTP server (else to files in the test's data folder).
+    pub smtp_url: Option<String>,
+    /// How long a reset link works, in seconds.
+    pub reset_token_ttl: u64,
 }
 
 impl Default for Settings {
@@ -34,6 +40,8 @@ impl Default for Settings {
             avatar_max_bytes: 5 * 1024 * 1024,
             public_url: "http://127.0.0.1:8000".into(),
             no_secret_key: false,
+            smtp_url: None,
+            reset_token_ttl: 1800,
         }
     }
 }
@@ -82,7 +90,11 @@ impl TestApp {
             .merge(Serialized::global("bcrypt_cost", 4))
             .merge(Serialized::global("posts_per_page", settings.posts_per_page))
             .merge(Serialized::global("avatar_max_bytes", settings.avatar_max_bytes))
-            .merge(Serialized::global("public_url", settings.public_url));
+            .merge(Serialized::global("public_url", settings.public_url))
+            .merge(Serialized::global("reset_token_ttl", settings.reset_token_ttl))
+            .merge(Serialized::global("mail_retry_base_ms", 100))
+            .merge(Serialized::global("mail_transport", if settings.smtp_url.is_some() { "smtp" } else { "file" }))
+            .merge(Serialized::global("smtp_url", settings.smtp_url.unwrap_or_default()));
         let client = Client::untracked(web::build(figment)).await.expect("the application starts");
         let db = persistence::connect(&database_url).await.unwrap();
         Self { client, db, media_dir, data_dir: data.path().to_owned(), _data: data, _pg: pg }
@@ -174,6 +186,8 @@ pub struct Page {
     pub location: Option<String>,
     pub content_type: Option<String>,
     pub set_cookies: Vec<String>,
+    /// Seconds from a `Retry-After` header.
+    pub retry_after: Option<u64>,
     pub body: String,
     pub bytes: Vec<u8>,
 }
@@ -259,12 +273,13 @@ impl<'a> Browser<'a> {
         let status = response.status();
         let location = response.headers().get_one("Location").map(str::to_owned);
         let content_type = response.content_type().map(|c| c.to_string());
+        let retry_after = response.headers().get_one("Retry-After").and_then(|v| v.parse().ok());
         let bytes = response.into_bytes().await.unwrap_or_default();
         let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(token) = find_csrf(&body) {
             self.csrf = Some(token);
         }
-        Page { status, location, content_type, set_cookies, body, bytes }
+        Page { status, location, content_type, set_cookies, retry_after, body, bytes }
     }
 
     fn jar(&self) -> Vec<Cookie<'static>> {

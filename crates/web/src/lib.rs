@@ -1,5 +1,6 @@
 //! The Gazette web application: server-rendered pages for readers and authors.
 
+pub mod cli;
 pub mod config;
 pub mod seed;
 

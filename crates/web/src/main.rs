@@ -94,15 +94,10 @@ async fn seed(config: &AppConfig, users: u64, posts: u64) -> Result<(), String> 
 
 async fn admin(config: &AppConfig, action: AdminAction) -> Result<(), String> {
     let db = migrate(config).await?;
-    let (username, grant) = match &action {
-        AdminAction::Grant { username } => (username, true),
-        AdminAction::Revoke { username } => (username, false),
+    let message = match action {
+        AdminAction::Grant { username } => gazette_web::cli::set_moderator(&db, &username, true).await?,
+        AdminAction::Revoke { username } => gazette_web::cli::set_moderator(&db, &username, false).await?,
     };
-    let user = persistence::users::find_by_username(&db, username)
-        .await
-        .map_err(|e| format!("database: {e}"))?
-        .ok_or_else(|| format!("no user named {username:?}"))?;
-    persistence::users::set_admin(&db, user.id, grant).await.map_err(|e| format!("database: {e}"))?;
-    println!("{} {} a moderator", user.username, if grant { "is now" } else { "is no longer" });
+    println!("{message}");
     Ok(())
 }

@@ -1,0 +1,395 @@
+//! The account lifecycle: password reset by mail, password change, account deletion,
+//! moderators, and brute-force throttling. Mail goes to a real SMTP server in the test.
+
+use std::time::Duration;
+
+use gazette_tests::smtp::{SmtpServer, free_port};
+use gazette_tests::{Browser, PASSWORD, Page, Settings, TestApp, Upload, picture};
+use rocket::http::Status;
+
+const REQUEST_SENT: &str =
+    "If an account exists for that email, you will receive an email with instructions to reset your password.";
+const WAIT: Duration = Duration::from_secs(15);
+
+async fn app_with_mail(smtp: &SmtpServer) -> TestApp {
+    TestApp::with(Settings { smtp_url: Some(smtp.url()), ..Settings::default() }).await
+}
+
+/// Asks for a reset link for `email` and returns the page answered.
+async fn ask_reset(b: &mut Browser<'_>, email: &str) -> Page {
+    b.post_form("/reset_password", &[("email", email)]).await
+}
+
+/// The path of the reset link in the newest mail.
+fn reset_path(smtp: &SmtpServer) -> String {
+    smtp.newest_link_path("http://127.0.0.1:8000", "/reset_password/")
+}
+
+async fn login(app: &TestApp, email: &str, password: &str) -> Page {
+    app.browser().post_form("/login", &[("email", email), ("password", password)]).await
+}
+
+#[rocket::async_test]
+async fn a_reset_mail_arrives_with_a_link_that_works_once() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_mail(&smtp).await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    let form = b.get("/reset_password").await;
+    assert_eq!(form.status, Status::Ok);
+
+    let page = ask_reset(&mut b, "Alice@Example.com").await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert_eq!(page.location.as_deref(), Some("/login"));
+    assert_eq!(b.follow(&page).await.flashes(), vec![("info".into(), REQUEST_SENT.into())]);
+
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec!["alice@example.com".to_owned()]);
+    assert_eq!(mails[0].header("Subject").as_deref(), Some("Password Reset Request"));
+    let path = reset_path(&smtp);
+
+    let form = b.get(&path).await;
+    assert_eq!(form.status, Status::Ok, "{}", form.body);
+    assert!(form.body.contains("name=\"confirm_password\""));
+    let mismatch = b.post_form(&path, &[("password", "brand-new-pass"), ("confirm_password", "other-pass")]).await;
+    assert_eq!(mismatch.status, Status::Ok);
+    assert_eq!(mismatch.field_error("confirm_password").as_deref(), Some("Passwords must match."));
+
+    let done = b.post_form(&path, &[("password", "brand-new-pass"), ("confirm_password", "brand-new-pass")]).await;
+    assert_eq!(done.status, Status::SeeOther);
+    assert_eq!(done.location.as_deref(), Some("/login"));
+    assert_eq!(
+        b.follow(&done).await.flashes(),
+        vec![("success".into(), "Your password has been updated! You are now able to log in".into())]
+    );
+    assert_eq!(login(&app, "alice@example.com", "brand-new-pass").await.location.as_deref(), Some("/"));
+    assert_eq!(login(&app, "alice@example.com", PASSWORD).await.status, Status::Ok, "the old password is gone");
+
+    // Used once, the link is dead.
+    for post in [false, true] {
+        let again = if post {
+            b.post_form(&path, &[("password", "third-pass-1"), ("confirm_password", "third-pass-1")]).await
+        } else {
+            b.get(&path).await
+        };
+        assert_eq!(again.status, Status::SeeOther);
+        assert_eq!(again.location.as_deref(), Some("/reset_password"));
+        assert_eq!(
+            b.follow(&again).await.flashes(),
+            vec![("warning".into(), "That is an invalid or expired token".into())]
+        );
+    }
+    assert_eq!(login(&app, "alice@example.com", "brand-new-pass").await.location.as_deref(), Some("/"));
+}
+
+#[rocket::async_test]
+async fn an_unknown_email_gets_the_same_answer_and_no_mail() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_mail(&smtp).await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    let page = ask_reset(&mut b, "nobody@example.com").await;
+    assert_eq!(page.location.as_deref(), Some("/login"));
+    assert_eq!(b.follow(&page).await.flashes(), vec![("info".into(), REQUEST_SENT.into())]);
+    let page = ask_reset(&mut b, "not an email").await;
+    assert_eq!(page.location.as_deref(), Some("/login"));
+    rocket::tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(smtp.received().is_empty());
+    assert!(persistence::outbox::list_all(&app.db).await.unwrap().is_empty());
+}
+
+#[rocket::async_test]
+async fn signed_in_users_are_sent_home_from_the_reset_pages() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    assert_eq!(alice.get("/reset_password").await.location.as_deref(), Some("/"));
+    assert_eq!(alice.get("/reset_password/anything").await.location.as_deref(), Some("/"));
+}
+
+#[rocket::async_test]
+async fn expired_and_tampered_links_are_refused() {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::with(Settings { smtp_url: Some(smtp.url()), reset_token_ttl: 1, ..Settings::default() }).await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    ask_reset(&mut b, "alice@example.com").await;
+    smtp.wait_for(1, WAIT).await;
+    let path = reset_path(&smtp);
+
+    let mut tampered = path.clone().into_bytes();
+    let i = tampered.len() - 5;
+    tampered[i] = if tampered[i] == b'a' { b'b' } else { b'a' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    for bad in [tampered.as_str(), "/reset_password/not-a-token"] {
+        let page = b.get(bad).await;
+        assert_eq!(page.location.as_deref(), Some("/reset_password"), "{bad}");
+    }
+
+    rocket::tokio::time::sleep(Duration::from_millis(2100)).await;
+    let page = b.get(&path).await;
+    assert_eq!(page.location.as_deref(), Some("/reset_password"), "expired");
+    assert_eq!(b.follow(&page).await.flashes(), vec![("warning".into(), "That is an invalid or expired token".into())]);
+    let page = b.post_form(&path, &[("password", "brand-new-pass"), ("confirm_password", "brand-new-pass")]).await;
+    assert_eq!(page.location.as_deref(), Some("/reset_password"));
+    assert_eq!(login(&app, "alice@example.com", PASSWORD).await.location.as_deref(), Some("/"));
+}
+
+#[rocket::async_test]
+async fn a_reset_ends_every_session_of_the_account() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_mail(&smtp).await;
+    let mut alice = app.signed_up("alice").await;
+    let id = alice.user_id.unwrap();
+    assert_eq!(alice.get("/account").await.status, Status::Ok);
+    let mut b = app.browser();
+    ask_reset(&mut b, "alice@example.com").await;
+    smtp.wait_for(1, WAIT).await;
+    let path = reset_path(&smtp);
+    b.post_form(&path, &[("password", "brand-new-pass"), ("confirm_password", "brand-new-pass")]).await;
+    assert_eq!(app.session_count(id).await, 0);
+    let page = alice.get("/account").await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert!(page.location.unwrap().starts_with("/login"));
+}
+
+#[rocket::async_test]
+async fn mail_waits_in_the_outbox_while_the_server_is_down_and_goes_exactly_once() {
+    let port = free_port();
+    let app =
+        TestApp::with(Settings { smtp_url: Some(format!("smtp://127.0.0.1:{port}")), ..Settings::default() }).await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    let page = ask_reset(&mut b, "alice@example.com").await;
+    assert_eq!(page.status, Status::SeeOther, "the request succeeds with the mail server down");
+    assert_eq!(page.location.as_deref(), Some("/login"));
+
+    // The worker has tried and failed at least once.
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let queued = persistence::outbox::list_all(&app.db).await.unwrap();
+        assert_eq!(queued.len(), 1);
+        if queued[0].attempts >= 1 {
+            assert_eq!(queued[0].status, "pending");
+            assert!(queued[0].last_error.is_some());
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no delivery attempt");
+        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let smtp = SmtpServer::start_on(port).await;
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].header("Subject").as_deref(), Some("Password Reset Request"));
+    rocket::tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.received().len(), 1, "delivered exactly once");
+    let stored = persistence::outbox::list_all(&app.db).await.unwrap();
+    assert_eq!(stored[0].status, "sent");
+    assert!(stored[0].sent_at.is_some());
+}
+
+#[rocket::async_test]
+async fn changing_the_password_checks_the_old_one_and_signs_out_other_devices() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let id = alice.user_id.unwrap();
+    let mut phone = app.browser();
+    phone.post_form("/login", &[("email", "alice@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(app.session_count(id).await, 2);
+
+    let form = alice.get("/password/change").await;
+    assert_eq!(form.status, Status::Ok);
+    assert!(alice.get("/account").await.body.contains("href=\"/password/change\""), "the account page links to it");
+
+    let wrong = alice
+        .post_form(
+            "/password/change",
+            &[("old_password", "nope-nope"), ("new_password", "next-password"), ("confirm_password", "next-password")],
+        )
+        .await;
+    assert_eq!(wrong.status, Status::Ok);
+    assert!(wrong.field_error("old_password").unwrap().contains("incorrectly"));
+    let mismatch = alice
+        .post_form(
+            "/password/change",
+            &[("old_password", PASSWORD), ("new_password", "next-password"), ("confirm_password", "next-passw0rd")],
+        )
+        .await;
+    assert_eq!(mismatch.field_error("confirm_password").as_deref(), Some("Passwords must match."));
+    let weak = alice
+        .post_form(
+            "/password/change",
+            &[("old_password", PASSWORD), ("new_password", "short"), ("confirm_password", "short")],
+        )
+        .await;
+    assert_eq!(weak.field_error("new_password").as_deref(), Some("Password must be at least 8 characters long."));
+    assert_eq!(login(&app, "alice@example.com", PASSWORD).await.location.as_deref(), Some("/"), "unchanged so far");
+
+    let done = alice
+        .post_form(
+            "/password/change",
+            &[("old_password", PASSWORD), ("new_password", "next-password"), ("confirm_password", "next-password")],
+        )
+        .await;
+    assert_eq!(done.status, Status::SeeOther);
+    assert_eq!(done.location.as_deref(), Some("/password/change/done"));
+    let page = alice.follow(&done).await;
+    assert!(page.shows("Congrats. Your password was changed."));
+    assert!(page.body.contains("href=\"/account\""));
+    assert_eq!(alice.get("/account").await.status, Status::Ok, "this browser stays signed in");
+    assert_eq!(phone.get("/account").await.status, Status::SeeOther, "the other one is signed out");
+    assert_eq!(login(&app, "alice@example.com", "next-password").await.location.as_deref(), Some("/"));
+}
+
+#[rocket::async_test]
+async fn deleting_an_account_takes_its_posts_picture_and_sessions() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let id = alice.user_id.unwrap();
+    let post = alice.writes_post("Soon gone").await;
+    let mut bob = app.signed_up("bob").await;
+    let bobs = bob.writes_post("Staying").await;
+    alice
+        .post_multipart(
+            "/account",
+            &[("username", "alice"), ("email", "alice@example.com")],
+            &[Upload {
+                field: "picture",
+                filename: "a.png",
+                content_type: "image/png",
+                bytes: &picture(40, 40, image::ImageFormat::Png),
+            }],
+        )
+        .await;
+    assert_eq!(app.avatar_files().len(), 1);
+    let account = alice.get("/account").await;
+    assert!(account.body.contains("action=\"/account/delete\""));
+
+    let wrong = alice.post_form("/account/delete", &[("password", "not-my-password")]).await;
+    assert_eq!(wrong.location.as_deref(), Some("/account"));
+    assert_eq!(alice.follow(&wrong).await.flashes()[0].0, "danger");
+    assert!(app.user("alice").await.is_some() && app.post(post).await.is_some());
+    assert_eq!(
+        alice.post_raw("/account/delete", &[("password", PASSWORD)]).await.status,
+        Status::Forbidden,
+        "no CSRF token"
+    );
+    assert!(app.user("alice").await.is_some());
+
+    let page = alice.post_form("/account/delete", &[("password", PASSWORD)]).await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert_eq!(page.location.as_deref(), Some("/"));
+    assert_eq!(alice.follow(&page).await.flashes(), vec![("success".into(), "Your account has been deleted.".into())]);
+    assert!(app.user("alice").await.is_none());
+    assert!(app.post(post).await.is_none());
+    assert_eq!(app.session_count(id).await, 0);
+    assert!(app.avatar_files().is_empty());
+    assert!(!alice.has_cookie("session"));
+    assert!(app.post(bobs).await.is_some(), "nobody else's posts");
+    assert_eq!(login(&app, "alice@example.com", PASSWORD).await.status, Status::Ok, "the login fails");
+}
+
+#[rocket::async_test]
+async fn moderators_may_change_any_post_and_delete_any_user_others_may_not() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let mut bob = app.signed_up("bob").await;
+    let mut moderator = app.signed_up("mod").await;
+    assert_eq!(web::cli::set_moderator(&app.db, "MOD", true).await.unwrap(), "mod is now a moderator");
+    assert!(web::cli::set_moderator(&app.db, "nobody", true).await.is_err());
+    let post = alice.writes_post("By alice").await;
+    alice
+        .post_multipart(
+            "/account",
+            &[("username", "alice"), ("email", "alice@example.com")],
+            &[Upload {
+                field: "picture",
+                filename: "a.png",
+                content_type: "image/png",
+                bytes: &picture(40, 40, image::ImageFormat::Png),
+            }],
+        )
+        .await;
+
+    // Not a moderator: refused, nothing changes.
+    assert_eq!(bob.post_form("/user/alice/delete", &[]).await.status, Status::Forbidden);
+    assert!(!bob.get("/user/alice").await.body.contains("/user/alice/delete"));
+    assert!(app.user("alice").await.is_some());
+
+    let shown = moderator.get(&format!("/post/{post}")).await;
+    assert!(shown.body.contains(&format!("href=\"/post/{post}/update\"")));
+    let page =
+        moderator.post_form(&format!("/post/{post}/update"), &[("title", "Edited by mod"), ("content", "x")]).await;
+    assert_eq!(page.status, Status::SeeOther);
+    assert_eq!(app.post(post).await.unwrap().title, "Edited by mod");
+    assert!(moderator.get("/user/alice").await.body.contains("action=\"/user/alice/delete\""));
+    assert_eq!(moderator.post_form("/user/nobody/delete", &[]).await.status, Status::NotFound);
+    let page = moderator.post_form("/user/alice/delete", &[]).await;
+    assert_eq!(page.location.as_deref(), Some("/"));
+    assert!(app.user("alice").await.is_none());
+    assert!(app.post(post).await.is_none());
+    assert!(app.avatar_files().is_empty());
+
+    // Revoked, the powers are gone.
+    web::cli::set_moderator(&app.db, "mod", false).await.unwrap();
+    let bobs = bob.writes_post("By bob").await;
+    assert_eq!(moderator.post_form(&format!("/post/{bobs}/delete"), &[]).await.status, Status::Forbidden);
+    assert_eq!(moderator.post_form("/user/bob/delete", &[]).await.status, Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn the_sixth_failed_login_locks_the_account_for_a_while_but_not_others() {
+    let app = TestApp::spawn().await;
+    app.signed_up("alice").await;
+    app.signed_up("bob").await;
+    let mut b = app.browser();
+    for attempt in 1..=5 {
+        let page = b.post_form("/login", &[("email", "alice@example.com"), ("password", "wrong-password")]).await;
+        assert_eq!(page.status, Status::Ok, "attempt {attempt}");
+    }
+    let locked = b.post_form("/login", &[("email", "alice@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(locked.status, Status::TooManyRequests, "even the right password waits");
+    assert!(locked.shows("try again in 15 minutes"), "{}", locked.body);
+    assert!(!b.has_cookie("session"));
+    let retry = locked.retry_after.expect("a Retry-After header");
+    assert!((800..=900).contains(&retry), "{retry}");
+    assert_eq!(
+        login(&app, "ALICE@example.com", PASSWORD).await.status,
+        Status::TooManyRequests,
+        "from another browser too"
+    );
+
+    assert_eq!(login(&app, "bob@example.com", PASSWORD).await.location.as_deref(), Some("/"), "bob is unaffected");
+}
+
+#[rocket::async_test]
+async fn a_successful_login_clears_the_accounts_failures() {
+    let app = TestApp::spawn().await;
+    app.signed_up("alice").await;
+    for _ in 0..4 {
+        login(&app, "alice@example.com", "wrong-password").await;
+    }
+    assert_eq!(login(&app, "alice@example.com", PASSWORD).await.location.as_deref(), Some("/"));
+    for _ in 0..4 {
+        assert_eq!(login(&app, "alice@example.com", "wrong-password").await.status, Status::Ok);
+    }
+    assert_eq!(login(&app, "alice@example.com", PASSWORD).await.location.as_deref(), Some("/"));
+}
+
+#[rocket::async_test]
+async fn a_flood_of_reset_requests_does_not_become_a_flood_of_mail() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_mail(&smtp).await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    for _ in 0..5 {
+        assert_eq!(ask_reset(&mut b, "alice@example.com").await.status, Status::SeeOther);
+    }
+    let page = ask_reset(&mut b, "alice@example.com").await;
+    assert_eq!(page.status, Status::TooManyRequests);
+    assert!(page.shows("try again in"));
+    smtp.wait_for(5, WAIT).await;
+    rocket::tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.received().len(), 5);
+}
