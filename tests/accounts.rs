@@ -393,3 +393,30 @@ async fn a_flood_of_reset_requests_does_not_become_a_flood_of_mail() {
     rocket::tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(smtp.received().len(), 5);
 }
+
+#[rocket::async_test]
+async fn a_message_is_given_up_after_the_last_attempt() {
+    let port = free_port();
+    let app = TestApp::with(Settings {
+        smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+        mail_max_attempts: 2,
+        ..Settings::default()
+    })
+    .await;
+    app.signed_up("alice").await;
+    ask_reset(&mut app.browser(), "alice@example.com").await;
+    let deadline = std::time::Instant::now() + WAIT;
+    let stored = loop {
+        let stored = persistence::outbox::list_all(&app.db).await.unwrap();
+        if stored[0].status != "pending" || std::time::Instant::now() > deadline {
+            break stored;
+        }
+        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(stored[0].status, "failed");
+    assert_eq!(stored[0].attempts, 2);
+    // A server that comes up later gets nothing: the message was given up on.
+    let smtp = SmtpServer::start_on(port).await;
+    rocket::tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(smtp.received().is_empty());
+}

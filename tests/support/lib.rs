@@ -31,6 +31,8 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// How long a reset link works, in seconds.
     pub reset_token_ttl: u64,
+    /// Delivery attempts before a message is given up on.
+    pub mail_max_attempts: u32,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             no_secret_key: false,
             smtp_url: None,
             reset_token_ttl: 1800,
+            mail_max_attempts: 10,
         }
     }
 }
@@ -93,6 +96,7 @@ impl TestApp {
             .merge(Serialized::global("public_url", settings.public_url))
             .merge(Serialized::global("reset_token_ttl", settings.reset_token_ttl))
             .merge(Serialized::global("mail_retry_base_ms", 100))
+            .merge(Serialized::global("mail_max_attempts", settings.mail_max_attempts))
             .merge(Serialized::global("mail_transport", if settings.smtp_url.is_some() { "smtp" } else { "file" }))
             .merge(Serialized::global("smtp_url", settings.smtp_url.unwrap_or_default()));
         let client = Client::untracked(web::build(figment)).await.expect("the application starts");

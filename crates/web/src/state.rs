@@ -63,7 +63,7 @@ impl Passwords {
     }
 }
 
-/// Connects to the database, applies pending migrations, and keeps expired sessions purged.
+/// Connects to the database, applies pending migrations, and keeps old rows purged.
 pub fn stage() -> AdHoc {
     AdHoc::try_on_ignite("Database", |rocket| async move {
         let Some(config) = rocket.state::<AppConfig>().cloned() else { return Err(rocket) };
@@ -85,22 +85,27 @@ pub fn stage() -> AdHoc {
                 return Err(rocket);
             }
         };
-        Ok(rocket.manage(db).manage(passwords).attach(AdHoc::on_liftoff("Session purge", |rocket| {
+        Ok(rocket.manage(db).manage(passwords).attach(AdHoc::on_liftoff("Purge", |rocket| {
             Box::pin(async move {
                 if let Some(db) = rocket.state::<DatabaseConnection>().cloned() {
-                    rocket::tokio::spawn(purge_sessions(db));
+                    rocket::tokio::spawn(purge(db));
                 }
             })
         })))
     })
 }
 
-async fn purge_sessions(db: DatabaseConnection) {
+/// Forgets, every hour, expired sessions and throttling counts older than a day.
+async fn purge(db: DatabaseConnection) {
     let mut every_hour = rocket::tokio::time::interval(Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
-        if let Err(e) = persistence::sessions::purge_expired(&db, chrono::Utc::now()).await {
+        let now = chrono::Utc::now();
+        if let Err(e) = persistence::sessions::purge_expired(&db, now).await {
             log::warn!("could not purge expired sessions: {e}");
+        }
+        if let Err(e) = persistence::throttle::purge_before(&db, now - chrono::Duration::days(1)).await {
+            log::warn!("could not purge old throttling counts: {e}");
         }
     }
 }
