@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use gazette_tests::smtp::{SmtpServer, free_port};
-use gazette_tests::{Browser, PASSWORD, Page, Settings, TestApp, Upload, picture};
+use gazette_tests::{Browser, PASSWORD, Page, Settings, TestApp, picture};
 use rocket::http::Status;
 
 const REQUEST_SENT: &str =
@@ -250,18 +250,7 @@ async fn deleting_an_account_takes_its_posts_picture_and_sessions() {
     let post = alice.writes_post("Soon gone").await;
     let mut bob = app.signed_up("bob").await;
     let bobs = bob.writes_post("Staying").await;
-    alice
-        .post_multipart(
-            "/account",
-            &[("username", "alice"), ("email", "alice@example.com")],
-            &[Upload {
-                field: "picture",
-                filename: "a.png",
-                content_type: "image/png",
-                bytes: &picture(40, 40, image::ImageFormat::Png),
-            }],
-        )
-        .await;
+    alice.upload_avatar("a.png", "image/png", &picture(40, 40, image::ImageFormat::Png)).await;
     assert_eq!(app.avatar_files().len(), 1);
     let account = alice.get("/account").await;
     assert!(account.body.contains("action=\"/account/delete\""));
@@ -299,18 +288,7 @@ async fn moderators_may_change_any_post_and_delete_any_user_others_may_not() {
     assert_eq!(web::cli::set_moderator(&app.db, "MOD", true).await.unwrap(), "mod is now a moderator");
     assert!(web::cli::set_moderator(&app.db, "nobody", true).await.is_err());
     let post = alice.writes_post("By alice").await;
-    alice
-        .post_multipart(
-            "/account",
-            &[("username", "alice"), ("email", "alice@example.com")],
-            &[Upload {
-                field: "picture",
-                filename: "a.png",
-                content_type: "image/png",
-                bytes: &picture(40, 40, image::ImageFormat::Png),
-            }],
-        )
-        .await;
+    alice.upload_avatar("a.png", "image/png", &picture(40, 40, image::ImageFormat::Png)).await;
 
     // Not a moderator: refused, nothing changes.
     assert_eq!(bob.post_form("/user/alice/delete", &[]).await.status, Status::Forbidden);

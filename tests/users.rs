@@ -317,27 +317,11 @@ async fn the_account_page_refuses_a_name_someone_else_has() {
     assert_eq!(app.user("alice").await.unwrap().username, "ALICE");
 }
 
-async fn upload_avatar(
-    b: &mut gazette_tests::Browser<'_>,
-    filename: &str,
-    content_type: &str,
-    bytes: &[u8],
-) -> gazette_tests::Page {
-    let username = b.username.clone();
-    let email = format!("{username}@example.com");
-    b.post_multipart(
-        "/account",
-        &[("username", &username), ("email", &email)],
-        &[Upload { field: "picture", filename, content_type, bytes }],
-    )
-    .await
-}
-
 #[rocket::async_test]
 async fn a_png_avatar_is_cropped_to_a_125_pixel_square_and_served() {
     let app = TestApp::spawn().await;
     let mut alice = app.signed_up("alice").await;
-    let page = upload_avatar(&mut alice, "me.png", "image/png", &picture(300, 200, ImageFormat::Png)).await;
+    let page = alice.upload_avatar("me.png", "image/png", &picture(300, 200, ImageFormat::Png)).await;
     assert_eq!(page.status, Status::SeeOther, "{}", page.body);
 
     let stored = app.user("alice").await.unwrap().image_file.expect("a custom picture");
@@ -359,11 +343,10 @@ async fn a_png_avatar_is_cropped_to_a_125_pixel_square_and_served() {
 async fn a_new_jpeg_avatar_replaces_the_old_picture_and_its_file() {
     let app = TestApp::spawn().await;
     let mut alice = app.signed_up("alice").await;
-    upload_avatar(&mut alice, "a.png", "image/png", &picture(50, 50, ImageFormat::Png)).await;
+    alice.upload_avatar("a.png", "image/png", &picture(50, 50, ImageFormat::Png)).await;
     let first = app.user("alice").await.unwrap().image_file.unwrap();
     // The name and type claimed do not matter: the bytes are a JPEG.
-    let page =
-        upload_avatar(&mut alice, "b.gif", "application/octet-stream", &picture(640, 480, ImageFormat::Jpeg)).await;
+    let page = alice.upload_avatar("b.gif", "application/octet-stream", &picture(640, 480, ImageFormat::Jpeg)).await;
     assert_eq!(page.status, Status::SeeOther, "{}", page.body);
     let second = app.user("alice").await.unwrap().image_file.unwrap();
     assert_ne!(first, second);
@@ -381,7 +364,7 @@ async fn gif_webp_and_svg_avatars_are_stored_as_png() {
         ("a.svg", "image/svg+xml", svg.to_vec()),
     ];
     for (name, ty, bytes) in uploads {
-        let page = upload_avatar(&mut alice, name, ty, &bytes).await;
+        let page = alice.upload_avatar(name, ty, &bytes).await;
         assert_eq!(page.status, Status::SeeOther, "{name}: {}", page.body);
         let stored = app.user("alice").await.unwrap().image_file.unwrap();
         assert!(stored.ends_with(".png"), "{name} stored as {stored}");
@@ -421,13 +404,13 @@ async fn an_upload_over_the_limit_gets_413_and_leaves_nothing_behind() {
     let app = TestApp::with(Settings { avatar_max_bytes: 64 * 1024, ..Settings::default() }).await;
     let mut alice = app.signed_up("alice").await;
     let big = vec![0x42u8; 200 * 1024];
-    let page = upload_avatar(&mut alice, "big.png", "image/png", &big).await;
+    let page = alice.upload_avatar("big.png", "image/png", &big).await;
     assert_eq!(page.status, Status::PayloadTooLarge);
     assert!(page.shows("too large"));
     assert!(app.avatar_files().is_empty());
     assert_eq!(app.user("alice").await.unwrap().image_file, None);
     // A picture within the limit still goes through.
-    let page = upload_avatar(&mut alice, "ok.png", "image/png", &picture(100, 100, ImageFormat::Png)).await;
+    let page = alice.upload_avatar("ok.png", "image/png", &picture(100, 100, ImageFormat::Png)).await;
     assert_eq!(page.status, Status::SeeOther);
 }
 

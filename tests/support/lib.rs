@@ -387,6 +387,18 @@ impl<'a> Browser<'a> {
         self.read(response).await
     }
 
+    /// Sends a new profile picture through the account form, keeping the other fields as they are.
+    pub async fn upload_avatar(&mut self, filename: &str, content_type: &str, bytes: &[u8]) -> Page {
+        let username = self.username.clone();
+        let email = format!("{username}@example.com");
+        self.post_multipart(
+            "/account",
+            &[("username", &username), ("email", &email)],
+            &[Upload { field: "picture", filename, content_type, bytes }],
+        )
+        .await
+    }
+
     /// Writes a post through the form and returns its id.
     pub async fn writes_post(&mut self, title: &str) -> i64 {
         let page = self.post_form("/post/new", &[("title", title), ("content", "Some words.")]).await;
