@@ -7,6 +7,7 @@ mod m20261122_000002_create_posts;
 mod m20261122_000003_create_sessions;
 mod m20261122_000004_create_outbox;
 mod m20261122_000005_create_throttle_events;
+mod m20261122_000006_create_revoked_tokens;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_create_sessions::Migration),
             Box::new(m20261122_000004_create_outbox::Migration),
             Box::new(m20261122_000005_create_throttle_events::Migration),
+            Box::new(m20261122_000006_create_revoked_tokens::Migration),
         ]
     }
 }

@@ -33,6 +33,10 @@ pub struct Settings {
     pub reset_token_ttl: u64,
     /// Delivery attempts before a message is given up on.
     pub mail_max_attempts: u32,
+    /// How long an API token works, in seconds.
+    pub auth_token_ttl: u64,
+    /// Answer reset requests on the API with the token itself.
+    pub api_expose_reset_token: bool,
 }
 
 impl Default for Settings {
@@ -45,6 +49,8 @@ impl Default for Settings {
             smtp_url: None,
             reset_token_ttl: 1800,
             mail_max_attempts: 10,
+            auth_token_ttl: 3600,
+            api_expose_reset_token: false,
         }
     }
 }
@@ -97,6 +103,8 @@ impl TestApp {
             .merge(Serialized::global("reset_token_ttl", settings.reset_token_ttl))
             .merge(Serialized::global("mail_retry_base_ms", 100))
             .merge(Serialized::global("mail_max_attempts", settings.mail_max_attempts))
+            .merge(Serialized::global("auth_token_ttl", settings.auth_token_ttl))
+            .merge(Serialized::global("api_expose_reset_token", settings.api_expose_reset_token))
             .merge(Serialized::global("mail_transport", if settings.smtp_url.is_some() { "smtp" } else { "file" }))
             .merge(Serialized::global("smtp_url", settings.smtp_url.unwrap_or_default()));
         let client = Client::untracked(web::build(figment)).await.expect("the application starts");
@@ -197,6 +205,16 @@ pub struct Page {
 }
 
 impl Page {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+    }
+
+    /// The `Set-Cookie` header for `name`, if any.
+    pub fn set_cookie(&self, name: &str) -> Option<&str> {
+        self.set_cookies.iter().find(|c| c.starts_with(&format!("{name}="))).map(String::as_str)
+    }
+
     /// Whether the page shows this text, as a reader would read it (HTML entities decoded).
     pub fn shows(&self, text: &str) -> bool {
         unescape(&self.body).contains(text)
@@ -348,6 +366,43 @@ impl<'a> Browser<'a> {
             .dispatch()
             .await;
         self.read(response).await
+    }
+
+    /// Sends any request: `method`, optional body with its content type, extra headers.
+    pub async fn send(
+        &mut self,
+        method: rocket::http::Method,
+        uri: &str,
+        body: Option<(ContentType, String)>,
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut request = self.app.client.req(method, uri.to_owned()).cookies(self.jar());
+        for (name, value) in headers {
+            request.add_header(Header::new(name.to_string(), value.to_string()));
+        }
+        if let Some((content_type, body)) = body {
+            request.add_header(content_type);
+            request.set_body(body);
+        }
+        let response = request.dispatch().await;
+        self.read(response).await
+    }
+
+    /// Sends JSON with optional headers.
+    pub async fn send_json(
+        &mut self,
+        method: rocket::http::Method,
+        uri: &str,
+        body: &serde_json::Value,
+        headers: &[(&str, &str)],
+    ) -> Page {
+        self.send(method, uri, Some((ContentType::JSON, body.to_string())), headers).await
+    }
+
+    /// Sends form fields (no CSRF token: the APIs take none).
+    pub async fn send_form(&mut self, method: rocket::http::Method, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
+        self.send(method, uri, Some((ContentType::Form, body)), &[]).await
     }
 
     /// Submits a multipart form with this browser's CSRF token and optional files.

@@ -47,6 +47,28 @@ impl Username {
         &self.0
     }
 
+    /// A username made from an email's local part, for clients that register with an email
+    /// alone: the characters a username allows, cut to fit, padded when too short.
+    pub fn from_email(email: &Email) -> Self {
+        let local = email.as_str().split('@').next().unwrap_or_default();
+        let mut name: String =
+            local.chars().filter(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.')).take(Self::MAX - 4).collect();
+        if !name.chars().any(char::is_alphanumeric) {
+            name = format!("user{name}");
+        }
+        while name.chars().count() < Self::MIN {
+            name.push('0');
+        }
+        Self(name)
+    }
+
+    /// This name with a number after it, still within the length limit: `ann2`, `ann3`...
+    pub fn numbered(&self, n: u32) -> Self {
+        let suffix = n.to_string();
+        let keep = Self::MAX - suffix.len();
+        Self(self.0.chars().take(keep).chain(suffix.chars()).collect())
+    }
+
     /// What makes two usernames the same: the name in lower case.
     pub fn key(&self) -> String {
         Self::key_of(&self.0)
@@ -168,6 +190,24 @@ mod tests {
         assert_eq!(Username::parse("a/b"), Err(UsernameError::Characters));
         assert_eq!(Username::parse(".."), Err(UsernameError::NoLetterOrDigit));
         assert_eq!(Username::parse("_-."), Err(UsernameError::NoLetterOrDigit));
+    }
+
+    #[test]
+    fn usernames_made_from_emails_are_valid_usernames() {
+        let cases = [
+            ("ann.lee+blog@example.com", "ann.leeblog"),
+            ("a@example.com", "a0"),
+            ("+++@example.com", "user"),
+            ("averyveryverylongname1234@example.com", "averyveryverylon"),
+        ];
+        for (email, expected) in cases {
+            let name = Username::from_email(&Email::parse(email).unwrap());
+            assert_eq!(name.as_str(), expected);
+            assert!(Username::parse(name.as_str()).is_ok(), "{name}");
+        }
+        let long = Username::from_email(&Email::parse("averyveryverylongname1234@example.com").unwrap());
+        assert_eq!(long.numbered(1234).as_str(), "averyveryverylon1234");
+        assert!(Username::parse(long.numbered(99999).as_str()).is_ok());
     }
 
     #[test]

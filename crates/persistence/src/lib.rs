@@ -5,6 +5,7 @@
 mod entity;
 pub mod outbox;
 pub mod posts;
+pub mod revoked_tokens;
 pub mod sessions;
 pub mod throttle;
 pub mod users;

@@ -5,13 +5,36 @@ use rocket::fairing::AdHoc;
 use rocket::http::{Method, RawStr, Status};
 use rocket::request::Request;
 use rocket::response::{Flash, Redirect};
+use rocket::serde::json::{Json, Value, json};
 use rocket::{catch, catchers};
 use rocket_dyn_templates::{Template, context};
 
 use crate::layout::Layout;
 
 pub fn stage() -> AdHoc {
-    AdHoc::on_ignite("Catchers", |rocket| async { rocket.register("/", catchers![unauthorized, any_error]) })
+    AdHoc::on_ignite("Catchers", |rocket| async {
+        rocket
+            .register("/", catchers![unauthorized, any_error])
+            .register("/auth", catchers![auth_error])
+            .register("/api", catchers![api_error])
+    })
+}
+
+/// Errors under `/auth` answer JSON, in the style of the endpoint's family.
+#[catch(default)]
+fn auth_error(status: Status, req: &Request<'_>) -> (Status, Json<Value>) {
+    let reason = status.reason().unwrap_or("Error");
+    let path = req.uri().path();
+    let token_style = ["/auth/register", "/auth/login", "/auth/status", "/auth/logout"].contains(&path.as_str());
+    let body = if token_style { json!({ "status": "fail", "message": reason }) } else { json!({ "message": reason }) };
+    (status, Json(body))
+}
+
+/// Errors under `/api` answer JSON in the RealWorld shape.
+#[catch(default)]
+fn api_error(status: Status, _: &Request<'_>) -> (Status, Json<Value>) {
+    let reason = status.reason().unwrap_or("Error");
+    (status, Json(json!({ "errors": { "body": [reason] } })))
 }
 
 async fn page(status: Status, req: &Request<'_>) -> (Status, Template) {

@@ -45,6 +45,11 @@ pub struct AppConfig {
     pub mail_retry_base_ms: u64,
     /// How long a password-reset link works, in seconds.
     pub reset_token_ttl: u64,
+    /// How long an API token works, in seconds.
+    pub auth_token_ttl: u64,
+    /// Answer `POST /auth/reset_password` with the reset token itself instead of mailing it
+    /// (for testing clients locally; never in production).
+    pub api_expose_reset_token: bool,
 }
 
 impl Default for AppConfig {
@@ -65,6 +70,8 @@ impl Default for AppConfig {
             mail_max_attempts: 10,
             mail_retry_base_ms: 30_000,
             reset_token_ttl: 1800,
+            auth_token_ttl: 3600,
+            api_expose_reset_token: false,
         }
     }
 }
@@ -86,6 +93,8 @@ impl AppConfig {
 pub struct SigningKeys {
     /// Password-reset links.
     pub reset: [u8; 32],
+    /// API bearer tokens.
+    pub auth: [u8; 32],
 }
 
 impl SigningKeys {
@@ -99,7 +108,7 @@ impl SigningKeys {
             hash.update(secret.as_bytes());
             hash.finalize().into()
         };
-        Self { reset: derive("password-reset") }
+        Self { reset: derive("password-reset"), auth: derive("api-auth") }
     }
 }
 

@@ -74,7 +74,7 @@ pub async fn sign_in(
     user_id: i64,
     remember: bool,
 ) -> Result<(), Error> {
-    let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let secret = new_secret();
     let now = Utc::now();
     let lifetime =
         if remember { chrono::Duration::days(REMEMBER_DAYS) } else { chrono::Duration::hours(SESSION_HOURS) };
@@ -92,6 +92,11 @@ pub async fn sign_in(
     };
     cookies.add_private(cookie);
     Ok(())
+}
+
+/// A fresh random session secret (256 bits).
+pub fn new_secret() -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
 /// Ends the current session: its row and its cookie.

@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod seed;
 
+mod accounts;
 mod avatar;
 mod catchers;
 mod csrf;
@@ -34,6 +35,7 @@ pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {
         .attach(routes::main::stage())
         .attach(routes::users::stage())
         .attach(routes::posts::stage())
+        .attach(routes::auth::stage())
         .attach(catchers::stage())
         .attach(headers::stage())
 }

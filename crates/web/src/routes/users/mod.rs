@@ -18,6 +18,7 @@ use rocket_dyn_templates::{Template, context};
 use sea_orm::TransactionTrait;
 
 use super::Reply;
+use crate::accounts::{self, Login};
 use crate::avatar;
 use crate::config::AppConfig;
 use crate::csrf::CsrfForm;
@@ -27,8 +28,7 @@ use crate::guards::{self, CurrentUser};
 use crate::layout::{Layout, UserView};
 use crate::routes::main::Listing;
 use crate::state::Passwords;
-use crate::throttle::{self, TooMany};
-use domain::throttle::{LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS};
+use crate::throttle::TooMany;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Users", |rocket| async {
@@ -205,31 +205,15 @@ async fn login(
         return Ok(Reply::Redirect(Redirect::to("/")));
     }
     let f = form.0.value.ok_or(Error::Unprocessable)?;
-    let (account_key, address_key) = (throttle::account_key(&f.email), throttle::address_key(client));
-    let checks = [(account_key.as_str(), LOGIN_PER_ACCOUNT), (address_key.as_str(), LOGIN_PER_ADDRESS)];
-    // Checked before the password: once locked, even the right password must wait.
-    if let Some(wait) = throttle::wait(db, throttle::LOGIN, &checks).await? {
-        return Ok(Reply::TooMany(TooMany::new(layout, "failed logins", wait)));
-    }
-    let account = match Email::parse(&f.email) {
-        Ok(email) => persistence::users::find_by_email(db.inner(), email.as_str()).await?,
-        Err(_) => None,
-    };
-    // An unknown email costs the same bcrypt check as a wrong password.
-    let hash = account.as_ref().map(|u| u.password_hash.clone());
-    let valid = passwords.verify(f.password.clone(), hash).await?;
-    match account {
-        Some(account) if valid => {
-            persistence::throttle::clear(db.inner(), throttle::LOGIN, &account_key).await?;
+    match accounts::log_in(db, passwords, &f.email, &f.password, client).await? {
+        Login::Success(account) => {
             let remember = !matches!(f.remember.as_str(), "" | "0" | "false" | "off" | "no");
             guards::sign_in(db, cookies, config, account.id, remember).await?;
             let target = local_next(next).map(|o| o.to_string()).unwrap_or_else(|| "/".to_owned());
             Ok(Reply::Redirect(Redirect::to(target)))
         }
-        _ => {
-            throttle::record(db.inner(), throttle::LOGIN, &[&account_key, &address_key]).await?;
-            Ok(Reply::Page(login_template(layout.flash("danger", LOGIN_FAILED), &f.email, next)))
-        }
+        Login::Refused => Ok(Reply::Page(login_template(layout.flash("danger", LOGIN_FAILED), &f.email, next))),
+        Login::Throttled(wait) => Ok(Reply::TooMany(TooMany::new(layout, "failed logins", wait))),
     }
 }
 

@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use domain::Password;
-use domain::throttle::{RESET_PER_ACCOUNT, RESET_PER_ADDRESS};
 use persistence::DatabaseConnection;
 use rocket::form::FromForm;
 use rocket::http::RawStr;
@@ -12,6 +11,7 @@ use rocket::{State, get, post};
 use rocket_dyn_templates::{Template, context};
 use sea_orm::TransactionTrait;
 
+use crate::accounts;
 use crate::config::{AppConfig, SigningKeys};
 use crate::csrf::CsrfForm;
 use crate::error::{Error, Result};
@@ -21,8 +21,7 @@ use crate::layout::Layout;
 use crate::outbox::Outbox;
 use crate::routes::Reply;
 use crate::state::Passwords;
-use crate::throttle::{self, TooMany};
-use crate::tokens;
+use crate::throttle::TooMany;
 
 const REQUEST_SENT: &str =
     "If an account exists for that email, you will receive an email with instructions to reset your password.";
@@ -57,9 +56,7 @@ pub(super) async fn reset_request(
         return Ok(Reply::Redirect(Redirect::to("/")));
     }
     let f = form.0.value.ok_or(Error::Unprocessable)?;
-    let (account_key, address_key) = (throttle::account_key(&f.email), throttle::address_key(client));
-    let checks = [(account_key.as_str(), RESET_PER_ACCOUNT), (address_key.as_str(), RESET_PER_ADDRESS)];
-    if let Some(wait) = throttle::wait(db, throttle::RESET, &checks).await? {
+    if let Some(wait) = accounts::reset_throttle(db, &f.email, client).await? {
         return Ok(Reply::TooMany(TooMany::new(layout, "password reset requests", wait)));
     }
     let account = match domain::Email::parse(&f.email) {
@@ -68,14 +65,8 @@ pub(super) async fn reset_request(
     };
     // Every request is counted, and every answer is the same, whether or not the account exists.
     let txn = db.begin().await?;
-    throttle::record(&txn, throttle::RESET, &[&account_key, &address_key]).await?;
     let mailed = if let Some(account) = &account {
-        let token = tokens::issue(&keys.reset, account.id, &account.password_hash, config.reset_token_ttl)
-            .map_err(|e| Error::Internal(format!("reset token: {e}")))?;
-        let link = format!("{}/reset_password/{token}", config.public_url.trim_end_matches('/'));
-        let minutes = config.reset_token_ttl.div_ceil(60);
-        let context = context! { username: &account.username, link, minutes, public_url: &config.public_url };
-        outbox.enqueue(&txn, "reset_password", &account.email, &context).await?;
+        accounts::queue_reset_mail(&txn, outbox, keys, config, account).await?;
         true
     } else {
         false
@@ -85,17 +76,6 @@ pub(super) async fn reset_request(
         outbox.wake();
     }
     Ok(Reply::Flash(Flash::new(Redirect::to("/login"), "info", REQUEST_SENT)))
-}
-
-/// The account a reset token stands for, if the token is valid, unexpired and unused.
-async fn token_account(
-    db: &DatabaseConnection,
-    keys: &SigningKeys,
-    token: &str,
-) -> Result<Option<persistence::users::User>> {
-    let Some((id, fingerprint)) = tokens::user_id(&keys.reset, token) else { return Ok(None) };
-    let account = persistence::users::find_by_id(db, id).await?;
-    Ok(account.filter(|a| tokens::matches_password(&fingerprint, &a.password_hash)))
 }
 
 fn invalid_token() -> Reply {
@@ -118,7 +98,7 @@ pub(super) async fn reset_page(
     if user.is_some() {
         return Ok(Reply::Redirect(Redirect::to("/")));
     }
-    if token_account(db, keys, token).await?.is_none() {
+    if accounts::reset_token_account(db, keys, token).await?.is_none() {
         return Ok(invalid_token());
     }
     Ok(reset_form(layout, token, FieldErrors::default()))
@@ -145,7 +125,7 @@ pub(super) async fn reset(
     if user.is_some() {
         return Ok(Reply::Redirect(Redirect::to("/")));
     }
-    let Some(account) = token_account(db, keys, token).await? else { return Ok(invalid_token()) };
+    let Some(account) = accounts::reset_token_account(db, keys, token).await? else { return Ok(invalid_token()) };
     let f = form.0.value.ok_or(Error::Unprocessable)?;
     let mut errors = FieldErrors::default();
     let password = errors.check("password", Password::parse(&f.password));
@@ -153,13 +133,8 @@ pub(super) async fn reset(
     let (Some(password), true) = (password, errors.is_empty()) else {
         return Ok(reset_form(layout, token, errors));
     };
-    let hash = passwords.hash(password).await?;
     // The new hash retires the token; every session of the account ends.
-    let txn = db.begin().await?;
-    persistence::users::set_password_hash(&txn, account.id, hash).await?;
-    persistence::sessions::delete_for_user(&txn, account.id, None).await?;
-    persistence::throttle::clear(&txn, throttle::LOGIN, &throttle::account_key(&account.email)).await?;
-    txn.commit().await?;
+    accounts::reset_password(db, passwords, &account, password).await?;
     Ok(Reply::Flash(Flash::success(
         Redirect::to("/login"),
         "Your password has been updated! You are now able to log in",

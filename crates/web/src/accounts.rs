@@ -1,0 +1,124 @@
+//! What the site and the APIs do alike with accounts: logging in (with throttling), mailing a
+//! reset link, and setting a new password. One copy of each rule for every front door.
+
+use std::time::Duration;
+
+use domain::throttle::{LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, RESET_PER_ACCOUNT, RESET_PER_ADDRESS};
+use persistence::DatabaseConnection;
+use persistence::users::User;
+use rocket_dyn_templates::context;
+use sea_orm::{ConnectionTrait, TransactionTrait};
+
+use crate::config::{AppConfig, SigningKeys};
+use crate::error::Error;
+use crate::outbox::Outbox;
+use crate::state::Passwords;
+use crate::{throttle, tokens};
+
+/// How a login attempt ended.
+pub enum Login {
+    /// The password is right.
+    Success(User),
+    /// Unknown email or wrong password (the caller cannot tell which, by design).
+    Refused,
+    /// Too many failures lately: wait this long.
+    Throttled(Duration),
+}
+
+/// Checks `email` and `password`, counting failures per account and per client address. An
+/// unknown email costs the same bcrypt check as a wrong password.
+pub async fn log_in(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    email: &str,
+    password: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<Login, Error> {
+    let (account_key, address_key) = (throttle::account_key(email), throttle::address_key(client));
+    let checks = [(account_key.as_str(), LOGIN_PER_ACCOUNT), (address_key.as_str(), LOGIN_PER_ADDRESS)];
+    // Checked before the password: once locked, even the right password must wait.
+    if let Some(wait) = throttle::wait(db, throttle::LOGIN, &checks).await? {
+        return Ok(Login::Throttled(wait));
+    }
+    let account = match domain::Email::parse(email) {
+        Ok(email) => persistence::users::find_by_email(db, email.as_str()).await?,
+        Err(_) => None,
+    };
+    let hash = account.as_ref().map(|u| u.password_hash.clone());
+    let valid = passwords.verify(password.to_owned(), hash).await?;
+    match account {
+        Some(account) if valid => {
+            persistence::throttle::clear(db, throttle::LOGIN, &account_key).await?;
+            Ok(Login::Success(account))
+        }
+        _ => {
+            throttle::record(db, throttle::LOGIN, &[&account_key, &address_key]).await?;
+            Ok(Login::Refused)
+        }
+    }
+}
+
+/// A password-reset token for `account`.
+pub fn reset_token(keys: &SigningKeys, config: &AppConfig, account: &User) -> Result<String, Error> {
+    tokens::issue(&keys.reset, account.id, &account.password_hash, config.reset_token_ttl)
+        .map_err(|e| Error::Internal(format!("reset token: {e}")))
+}
+
+/// Stores the reset mail for `account` in the outbox, on `conn` (the caller's transaction).
+pub async fn queue_reset_mail(
+    conn: &impl ConnectionTrait,
+    outbox: &Outbox,
+    keys: &SigningKeys,
+    config: &AppConfig,
+    account: &User,
+) -> Result<(), Error> {
+    let token = reset_token(keys, config, account)?;
+    let link = format!("{}/reset_password/{token}", config.public_url.trim_end_matches('/'));
+    let minutes = config.reset_token_ttl.div_ceil(60);
+    let context = context! { username: &account.username, link, minutes, public_url: &config.public_url };
+    outbox.enqueue(conn, "reset_password", &account.email, &context).await?;
+    Ok(())
+}
+
+/// The account a reset token stands for, if the token is valid, unexpired and unused.
+pub async fn reset_token_account(
+    db: &DatabaseConnection,
+    keys: &SigningKeys,
+    token: &str,
+) -> Result<Option<User>, Error> {
+    let Some((id, fingerprint)) = tokens::user_id(&keys.reset, token) else { return Ok(None) };
+    let account = persistence::users::find_by_id(db, id).await?;
+    Ok(account.filter(|a| tokens::matches_password(&fingerprint, &a.password_hash)))
+}
+
+/// Sets a new password after a reset: every session of the account ends (and, with the new hash,
+/// every reset link and API token issued before), and the account's failed logins are forgotten.
+pub async fn reset_password(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    account: &User,
+    new: domain::Password,
+) -> Result<(), Error> {
+    let hash = passwords.hash(new).await?;
+    let txn = db.begin().await?;
+    persistence::users::set_password_hash(&txn, account.id, hash).await?;
+    persistence::sessions::delete_for_user(&txn, account.id, None).await?;
+    persistence::throttle::clear(&txn, throttle::LOGIN, &throttle::account_key(&account.email)).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Counts a password-reset request for `email` from `client`; past the limit, how long to wait.
+pub async fn reset_throttle(
+    db: &DatabaseConnection,
+    email: &str,
+    client: Option<std::net::IpAddr>,
+) -> Result<Option<Duration>, Error> {
+    let (account_key, address_key) = (throttle::account_key(email), throttle::address_key(client));
+    let checks = [(account_key.as_str(), RESET_PER_ACCOUNT), (address_key.as_str(), RESET_PER_ADDRESS)];
+    if let Some(wait) = throttle::wait(db, throttle::RESET, &checks).await? {
+        return Ok(Some(wait));
+    }
+    throttle::record(db, throttle::RESET, &[&account_key, &address_key]).await?;
+    Ok(None)
+}

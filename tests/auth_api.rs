@@ -1,0 +1,287 @@
+//! The `/auth` services: session auth with a `session_id` cookie, and bearer-token auth.
+
+use std::time::Duration;
+
+use gazette_tests::smtp::SmtpServer;
+use gazette_tests::{PASSWORD, Settings, TestApp};
+use rocket::http::Method::{Delete, Get, Post, Put};
+use rocket::http::Status;
+use serde_json::json;
+
+#[rocket::async_test]
+async fn the_service_says_welcome_and_answers_json_even_for_errors() {
+    let app = TestApp::spawn().await;
+    let mut c = app.browser();
+    let page = c.send(Get, "/auth/", None, &[]).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.json(), json!({ "message": "Bienvenue" }));
+    let missing = c.send(Get, "/auth/nothing-here", None, &[]).await;
+    assert_eq!(missing.status, Status::NotFound);
+    assert_eq!(missing.json(), json!({ "message": "Not Found" }));
+    let bad = c.send(Post, "/auth/register", Some((rocket::http::ContentType::JSON, "{not json".into())), &[]).await;
+    assert!(bad.status.class().is_client_error());
+    assert_eq!(bad.json()["status"], "fail");
+}
+
+#[rocket::async_test]
+async fn creating_a_user_makes_a_site_account_with_a_username_from_the_email() {
+    let app = TestApp::spawn().await;
+    let mut c = app.browser();
+    let page = c.send_form(Post, "/auth/users", &[("email", "Ann.Lee@Example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.json(), json!({ "email": "ann.lee@example.com", "message": "user created" }));
+    assert_eq!(app.user("ann.lee").await.unwrap().email, "ann.lee@example.com");
+    // The same local part elsewhere gets a numbered name.
+    c.send_form(Post, "/auth/users", &[("email", "ann.lee@other.example"), ("password", PASSWORD)]).await;
+    assert!(app.user("ann.lee2").await.is_some());
+    // And the account works on the site.
+    let login = c.post_form("/login", &[("email", "ann.lee@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(login.location.as_deref(), Some("/"));
+
+    let taken = c.send_form(Post, "/auth/users", &[("email", "ANN.LEE@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(taken.status, Status::BadRequest);
+    assert_eq!(taken.json(), json!({ "message": "email already registered" }));
+    for fields in [
+        vec![("email", "x@example.com")],
+        vec![("password", PASSWORD)],
+        vec![("email", "nope"), ("password", PASSWORD)],
+        vec![("email", "y@example.com"), ("password", "short")],
+    ] {
+        let page = c.send_form(Post, "/auth/users", &fields).await;
+        assert_eq!(page.status, Status::BadRequest, "{fields:?}");
+        assert!(page.json()["message"].as_str().is_some_and(|m| !m.is_empty()));
+    }
+}
+
+#[rocket::async_test]
+async fn a_session_cookie_opens_the_profile_until_the_session_is_deleted() {
+    let app = TestApp::spawn().await;
+    app.signed_up("alice").await;
+    let mut c = app.browser();
+    let wrong =
+        c.send_form(Post, "/auth/sessions", &[("email", "alice@example.com"), ("password", "wrong-pass")]).await;
+    assert_eq!(wrong.status, Status::Unauthorized);
+    assert_eq!(c.send(Get, "/auth/profile", None, &[]).await.status, Status::Forbidden);
+
+    let page = c.send_form(Post, "/auth/sessions", &[("email", "alice@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.json(), json!({ "email": "alice@example.com", "message": "logged in" }));
+    let cookie = page.set_cookie("session_id").expect("a session_id cookie");
+    assert!(cookie.contains("Path=/") && cookie.contains("HttpOnly"), "{cookie}");
+    assert_eq!(app.session_count(app.user("alice").await.unwrap().id).await, 2, "a real session row");
+
+    let profile = c.send(Get, "/auth/profile", None, &[]).await;
+    assert_eq!(profile.status, Status::Ok);
+    assert_eq!(profile.json(), json!({ "email": "alice@example.com" }));
+
+    let ended = c.send(Delete, "/auth/sessions", None, &[]).await;
+    assert_eq!(ended.status, Status::Found);
+    assert_eq!(ended.location.as_deref(), Some("/"));
+    assert_eq!(c.send(Get, "/auth/profile", None, &[]).await.status, Status::Forbidden);
+    assert_eq!(c.send(Delete, "/auth/sessions", None, &[]).await.status, Status::Forbidden);
+
+    let mut stranger = app.browser();
+    let mut jar = std::collections::BTreeMap::new();
+    jar.insert("session_id".to_owned(), "made-up".to_owned());
+    stranger.set_cookies(jar);
+    assert_eq!(stranger.send(Get, "/auth/profile", None, &[]).await.status, Status::Forbidden);
+}
+
+#[rocket::async_test]
+async fn a_reset_through_the_api_mails_the_link_by_default() {
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::with(Settings { smtp_url: Some(smtp.url()), ..Settings::default() }).await;
+    app.signed_up("alice").await;
+    let mut c = app.browser();
+    let unknown = c.send_form(Post, "/auth/reset_password", &[("email", "nobody@example.com")]).await;
+    assert_eq!(unknown.status, Status::Forbidden);
+    let page = c.send_form(Post, "/auth/reset_password", &[("email", "alice@example.com")]).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.json(), json!({ "email": "alice@example.com", "message": "reset email sent" }));
+    assert_eq!(smtp.wait_for(1, Duration::from_secs(15)).await.len(), 1);
+    let token = smtp
+        .newest_link_path("http://127.0.0.1:8000", "/reset_password/")
+        .trim_start_matches("/reset_password/")
+        .to_owned();
+
+    let other = c
+        .send_form(
+            Put,
+            "/auth/reset_password",
+            &[("email", "bob@example.com"), ("reset_token", &token), ("new_password", "brand-new-pass")],
+        )
+        .await;
+    assert_eq!(other.status, Status::Forbidden, "a token for another email");
+    let page = c
+        .send_form(
+            Put,
+            "/auth/reset_password",
+            &[("email", "alice@example.com"), ("reset_token", &token), ("new_password", "brand-new-pass")],
+        )
+        .await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.json(), json!({ "email": "alice@example.com", "message": "Password updated" }));
+    let again = c
+        .send_form(
+            Put,
+            "/auth/reset_password",
+            &[("email", "alice@example.com"), ("reset_token", &token), ("new_password", "third-pass-1")],
+        )
+        .await;
+    assert_eq!(again.status, Status::Forbidden, "used once");
+    let login =
+        c.send_form(Post, "/auth/sessions", &[("email", "alice@example.com"), ("password", "brand-new-pass")]).await;
+    assert_eq!(login.status, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn the_reset_token_is_answered_directly_only_when_the_setting_says_so() {
+    let app = TestApp::with(Settings { api_expose_reset_token: true, ..Settings::default() }).await;
+    app.signed_up("alice").await;
+    let mut c = app.browser();
+    let page = c.send_form(Post, "/auth/reset_password", &[("email", "alice@example.com")]).await;
+    assert_eq!(page.status, Status::Ok);
+    let token = page.json()["reset_token"].as_str().expect("the token").to_owned();
+    let bad = c
+        .send_form(
+            Put,
+            "/auth/reset_password",
+            &[("email", "alice@example.com"), ("reset_token", "garbage"), ("new_password", "brand-new-pass")],
+        )
+        .await;
+    assert_eq!(bad.status, Status::Forbidden);
+    let page = c
+        .send_form(
+            Put,
+            "/auth/reset_password",
+            &[("email", "alice@example.com"), ("reset_token", &token), ("new_password", "brand-new-pass")],
+        )
+        .await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(persistence::outbox::list_all(&app.db).await.unwrap().is_empty(), "nothing mailed");
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+#[rocket::async_test]
+async fn tokens_register_log_in_show_status_and_log_out() {
+    let app = TestApp::spawn().await;
+    let mut c = app.browser();
+    let page =
+        c.send_json(Post, "/auth/register", &json!({ "email": "ann@example.com", "password": PASSWORD }), &[]).await;
+    assert_eq!(page.status, Status::Created);
+    let body = page.json();
+    assert_eq!(
+        (body["status"].as_str(), body["message"].as_str()),
+        (Some("success"), Some("Successfully registered."))
+    );
+    assert!(body["auth_token"].as_str().is_some_and(|t| t.split('.').count() == 3));
+    let taken =
+        c.send_json(Post, "/auth/register", &json!({ "email": "ann@example.com", "password": PASSWORD }), &[]).await;
+    assert_eq!(taken.status, Status::Conflict);
+    assert_eq!(taken.json(), json!({ "status": "fail", "message": "User already exists. Please log in." }));
+
+    let wrong =
+        c.send_json(Post, "/auth/login", &json!({ "email": "ann@example.com", "password": "nope-nope" }), &[]).await;
+    assert_eq!(wrong.status, Status::Unauthorized);
+    assert_eq!(wrong.json(), json!({ "status": "fail", "message": "Invalid email or password." }));
+    let page =
+        c.send_json(Post, "/auth/login", &json!({ "email": "ann@example.com", "password": PASSWORD }), &[]).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.json()["message"], "Successfully logged in.");
+    let token = page.json()["auth_token"].as_str().unwrap().to_owned();
+
+    let status = c.send(Get, "/auth/status", None, &[("Authorization", &bearer(&token))]).await;
+    assert_eq!(status.status, Status::Ok);
+    let data = &status.json()["data"];
+    assert_eq!(
+        (data["username"].as_str(), data["email"].as_str(), data["admin"].as_bool()),
+        (Some("ann"), Some("ann@example.com"), Some(false))
+    );
+    assert!(data["user_id"].as_i64().is_some() && data["registered_on"].as_str().is_some());
+
+    let out = c.send(Post, "/auth/logout", None, &[("Authorization", &bearer(&token))]).await;
+    assert_eq!(out.status, Status::Ok);
+    assert_eq!(out.json(), json!({ "status": "success", "message": "Successfully logged out." }));
+    let after = c.send(Get, "/auth/status", None, &[("Authorization", &bearer(&token))]).await;
+    assert_eq!(after.status, Status::Unauthorized);
+    assert_eq!(after.json()["message"], "Token blacklisted. Please log in again.");
+}
+
+#[rocket::async_test]
+async fn bad_authorization_headers_get_their_own_messages() {
+    let app = TestApp::with(Settings { auth_token_ttl: 1, ..Settings::default() }).await;
+    app.signed_up("alice").await;
+    let mut c = app.browser();
+    let token = c
+        .send_json(Post, "/auth/login", &json!({ "email": "alice@example.com", "password": PASSWORD }), &[])
+        .await
+        .json()["auth_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut tampered = token.clone();
+    tampered.pop();
+    tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+    let cases: [(Option<String>, &str); 5] = [
+        (None, "Provide a valid auth token."),
+        (Some(token.clone()), "Bearer token malformatted."),
+        (Some("Bearer".into()), "Bearer token malformatted."),
+        (Some(bearer("garbage")), "Invalid token. Please log in again."),
+        (Some(bearer(&tampered)), "Invalid token. Please log in again."),
+    ];
+    for (header, expected) in cases {
+        let headers: Vec<(&str, &str)> = header.as_deref().map(|h| vec![("Authorization", h)]).unwrap_or_default();
+        let page = c.send(Get, "/auth/status", None, &headers).await;
+        assert_eq!(page.status, Status::Unauthorized, "{header:?}");
+        assert_eq!(page.json(), json!({ "status": "fail", "message": expected }), "{header:?}");
+    }
+    rocket::tokio::time::sleep(Duration::from_millis(2100)).await;
+    let expired = c.send(Get, "/auth/status", None, &[("Authorization", &bearer(&token))]).await;
+    assert_eq!(expired.status, Status::Unauthorized);
+    assert_eq!(expired.json()["message"], "Signature expired. Please log in again.");
+}
+
+#[rocket::async_test]
+async fn a_password_change_revokes_earlier_tokens() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let mut c = app.browser();
+    let token = c
+        .send_json(Post, "/auth/login", &json!({ "email": "alice@example.com", "password": PASSWORD }), &[])
+        .await
+        .json()["auth_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(c.send(Get, "/auth/status", None, &[("Authorization", &bearer(&token))]).await.status, Status::Ok);
+    alice
+        .post_form(
+            "/password/change",
+            &[("old_password", PASSWORD), ("new_password", "next-password"), ("confirm_password", "next-password")],
+        )
+        .await;
+    let page = c.send(Get, "/auth/status", None, &[("Authorization", &bearer(&token))]).await;
+    assert_eq!(page.status, Status::Unauthorized);
+    assert_eq!(page.json()["message"], "Token blacklisted. Please log in again.");
+}
+
+#[rocket::async_test]
+async fn api_logins_are_throttled_like_the_sites() {
+    let app = TestApp::spawn().await;
+    app.signed_up("alice").await;
+    let mut c = app.browser();
+    for _ in 0..5 {
+        let page = c
+            .send_json(Post, "/auth/login", &json!({ "email": "alice@example.com", "password": "wrong-pass" }), &[])
+            .await;
+        assert_eq!(page.status, Status::Unauthorized);
+    }
+    let page =
+        c.send_json(Post, "/auth/login", &json!({ "email": "alice@example.com", "password": PASSWORD }), &[]).await;
+    assert_eq!(page.status, Status::TooManyRequests);
+    let page = c.send_form(Post, "/auth/sessions", &[("email", "alice@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(page.status, Status::TooManyRequests);
+}
