@@ -164,7 +164,7 @@ async fn a_post_that_is_not_a_form_gets_an_error_page_not_a_crash() {
 async fn a_database_failure_shows_the_500_page_and_nothing_internal() {
     use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
-    app.db.execute_unprepared("DROP TABLE posts").await.unwrap();
+    app.db.execute_unprepared("ALTER TABLE posts RENAME TO posts_elsewhere").await.unwrap();
     let page = app.browser().get("/").await;
     assert_eq!(page.status, Status::InternalServerError);
     assert!(page.shows("Something went wrong (500)"));

@@ -8,6 +8,12 @@ mod m20261122_000003_create_sessions;
 mod m20261122_000004_create_outbox;
 mod m20261122_000005_create_throttle_events;
 mod m20261122_000006_create_revoked_tokens;
+mod m20261122_000007_add_post_slug_and_description;
+mod m20261122_000008_add_user_bio;
+mod m20261122_000009_create_tags;
+mod m20261122_000010_create_favorites;
+mod m20261122_000011_create_follows;
+mod m20261122_000012_create_comments;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +28,12 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_outbox::Migration),
             Box::new(m20261122_000005_create_throttle_events::Migration),
             Box::new(m20261122_000006_create_revoked_tokens::Migration),
+            Box::new(m20261122_000007_add_post_slug_and_description::Migration),
+            Box::new(m20261122_000008_add_user_bio::Migration),
+            Box::new(m20261122_000009_create_tags::Migration),
+            Box::new(m20261122_000010_create_favorites::Migration),
+            Box::new(m20261122_000011_create_follows::Migration),
+            Box::new(m20261122_000012_create_comments::Migration),
         ]
     }
 }

@@ -171,6 +171,7 @@ impl TestApp {
                     user_id,
                     title: domain::Title::parse(&format!("Post {}", k + 1)).unwrap(),
                     content: domain::Content::parse(&format!("Body of post {}", k + 1)).unwrap(),
+                    description: String::new(),
                 };
                 (new, now - std::time::Duration::from_secs(60 * (count - k)))
             })

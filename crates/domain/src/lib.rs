@@ -13,4 +13,4 @@ pub use account::{Email, EmailError, NameError, PersonName, Username, UsernameEr
 pub use authz::Actor;
 pub use pagination::{PageError, PageLink, PageNumber, Pagination};
 pub use password::{Password, PasswordError, PasswordHasher};
-pub use post::{Content, PostError, Title};
+pub use post::{Content, PostError, Title, slugify};

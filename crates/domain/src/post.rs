@@ -40,6 +40,11 @@ impl Title {
     }
 
     /// The title.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The title.
     pub fn into_inner(self) -> String {
         self.0
     }
@@ -58,6 +63,11 @@ impl Content {
             return Err(PostError::ContentTooLong);
         }
         Ok(Self(raw.trim_end().replace("\r\n", "\n")))
+    }
+
+    /// The body.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 
     /// The body.
@@ -83,5 +93,37 @@ mod tests {
         assert_eq!(Content::parse(" \n "), Err(PostError::ContentMissing));
         assert_eq!(Content::parse("a\r\n\r\nb\n").map(Content::into_inner), Ok("a\n\nb".into()));
         assert_eq!(Content::parse(&"c".repeat(100_001)), Err(PostError::ContentTooLong));
+    }
+}
+
+/// The URL name of a post, made from its title: lower-case ASCII letters and digits joined by
+/// single dashes, at most 60 characters; `post` when the title has none of those.
+pub fn slugify(title: &str) -> String {
+    let mut slug = String::with_capacity(title.len());
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.len() >= 60 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() { "post".to_owned() } else { slug.to_owned() }
+}
+
+#[cfg(test)]
+mod slug_tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs_are_lower_case_words_joined_by_dashes() {
+        assert_eq!(slugify("How to train your dragon"), "how-to-train-your-dragon");
+        assert_eq!(slugify("  Rust & Rocket: 0.5!  "), "rust-rocket-0-5");
+        assert_eq!(slugify("Ünïcödé only ✓"), "n-c-d-only");
+        assert_eq!(slugify("✓✓✓"), "post");
+        assert!(slugify(&"word ".repeat(40)).len() <= 60);
     }
 }

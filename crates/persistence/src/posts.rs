@@ -30,6 +30,10 @@ pub struct PostWithAuthor {
     pub author_username: String,
     /// The author's custom avatar, if any.
     pub author_image_file: Option<String>,
+    /// The URL name.
+    pub slug: Option<String>,
+    /// A one-line summary (optional on the site).
+    pub description: String,
 }
 
 /// What a new post stores.
@@ -41,6 +45,8 @@ pub struct NewPost {
     pub title: domain::Title,
     /// A checked body.
     pub content: domain::Content,
+    /// A summary; empty for none.
+    pub description: String,
 }
 
 fn with_author() -> Select<post::Entity> {
@@ -53,15 +59,32 @@ fn with_author() -> Select<post::Entity> {
             post::Column::DatePosted,
             post::Column::UpdatedAt,
             post::Column::UserId,
+            post::Column::Slug,
+            post::Column::Description,
         ])
         .column_as(user::Column::Username, "author_username")
         .column_as(user::Column::ImageFile, "author_image_file")
         .join(JoinType::InnerJoin, post::Relation::User.def())
 }
 
-/// Stores a post and returns its id.
-pub async fn insert(db: &impl ConnectionTrait, new: NewPost, now: DateTime<Utc>) -> Result<i64, DbErr> {
-    Ok(new_model(new, now).insert(db).await?.id)
+/// Stores a post and returns its id and slug. The slug comes from the title; when another post
+/// has it, a random suffix makes it unique (also when two posts with one title are written at
+/// the same moment: the unique index decides, and the loser tries again).
+pub async fn insert(db: &impl ConnectionTrait, new: NewPost, now: DateTime<Utc>) -> Result<(i64, String), DbErr> {
+    let base = domain::slugify(new.title.as_str());
+    let mut slug = base.clone();
+    for _ in 0..8 {
+        match new_model(new.clone(), slug.clone(), now).insert(db).await {
+            Ok(model) => return Ok((model.id, slug)),
+            Err(e) if crate::unique_violation(&e).is_some() => slug = suffixed(&base),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(DbErr::Custom("no free slug".into()))
+}
+
+fn suffixed(base: &str) -> String {
+    format!("{base}-{:08x}", rand::random::<u32>())
 }
 
 /// Stores many posts in one statement (demo data); each comes with its own date.
@@ -69,17 +92,22 @@ pub async fn insert_many(db: &impl ConnectionTrait, posts: Vec<(NewPost, DateTim
     if posts.is_empty() {
         return Ok(());
     }
-    let models = posts.into_iter().map(|(new, at)| new_model(new, at));
+    let models = posts.into_iter().map(|(new, at)| {
+        let slug = suffixed(&domain::slugify(new.title.as_str()));
+        new_model(new, slug, at)
+    });
     post::Entity::insert_many(models).exec(db).await.map(|_| ())
 }
 
-fn new_model(new: NewPost, at: DateTime<Utc>) -> post::ActiveModel {
+fn new_model(new: NewPost, slug: String, at: DateTime<Utc>) -> post::ActiveModel {
     post::ActiveModel {
         title: Set(new.title.into_inner()),
         content: Set(new.content.into_inner()),
         date_posted: Set(at),
         updated_at: Set(at),
         user_id: Set(new.user_id),
+        slug: Set(Some(slug)),
+        description: Set(new.description),
         ..Default::default()
     }
 }
@@ -128,25 +156,57 @@ pub async fn list_newest(
         .await
 }
 
-/// Changes a post's title and body.
+/// Changes a post's title and body (and, through the API, its description). A new title gives a
+/// new slug.
 pub async fn update(
     db: &impl ConnectionTrait,
     id: i64,
     title: domain::Title,
     content: domain::Content,
+    description: Option<String>,
     now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let model = post::ActiveModel {
-        id: sea_orm::ActiveValue::Unchanged(id),
-        title: Set(title.into_inner()),
-        content: Set(content.into_inner()),
-        updated_at: Set(now),
-        ..Default::default()
+) -> Result<String, DbErr> {
+    let current = post::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DbErr::RecordNotFound("post".into()))?;
+    let retitled = current.title != title.as_str();
+    let base = domain::slugify(title.as_str());
+    let mut slug = match (&current.slug, retitled) {
+        (Some(slug), false) => slug.clone(),
+        _ => base.clone(),
     };
-    model.update(db).await.map(|_| ())
+    for _ in 0..8 {
+        let mut model = post::ActiveModel {
+            id: sea_orm::ActiveValue::Unchanged(id),
+            title: Set(title.as_str().to_owned()),
+            content: Set(content.as_str().to_owned()),
+            updated_at: Set(now),
+            slug: Set(Some(slug.clone())),
+            ..Default::default()
+        };
+        if let Some(description) = &description {
+            model.description = Set(description.clone());
+        }
+        match model.update(db).await {
+            Ok(_) => return Ok(slug),
+            Err(e) if crate::unique_violation(&e).is_some() => slug = suffixed(&base),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(DbErr::Custom("no free slug".into()))
 }
 
 /// Deletes a post. Returns whether it existed.
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     Ok(post::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
+}
+
+/// The id of the post with this slug.
+pub async fn find_id_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<(i64, i64)>, DbErr> {
+    post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .column(post::Column::UserId)
+        .filter(post::Column::Slug.eq(slug))
+        .into_tuple()
+        .one(db)
+        .await
 }

@@ -28,6 +28,10 @@ pub struct User {
     pub is_admin: bool,
     /// When the account was made.
     pub created_at: DateTime<Utc>,
+    /// A few words about the user (API profiles).
+    pub bio: Option<String>,
+    /// A picture given by URL through the API, used when there is no uploaded one.
+    pub image_url: Option<String>,
 }
 
 impl From<user::Model> for User {
@@ -42,6 +46,8 @@ impl From<user::Model> for User {
             image_file: m.image_file,
             is_admin: m.is_admin,
             created_at: m.created_at,
+            bio: m.bio,
+            image_url: m.image_url,
         }
     }
 }
@@ -115,6 +121,8 @@ fn new_model(new: NewUser, now: DateTime<Utc>) -> user::ActiveModel {
         image_file: Set(None),
         is_admin: Set(false),
         created_at: Set(now),
+        bio: Set(None),
+        image_url: Set(None),
         ..Default::default()
     }
 }
@@ -219,4 +227,24 @@ pub async fn set_admin(db: &impl ConnectionTrait, id: i64, is_admin: bool) -> Re
 /// it existed.
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     Ok(user::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
+}
+
+/// Sets the fields only the API changes: bio and picture URL (`None` leaves a field as it is).
+pub async fn update_api_profile(
+    db: &impl ConnectionTrait,
+    id: i64,
+    bio: Option<Option<String>>,
+    image_url: Option<Option<String>>,
+) -> Result<(), DbErr> {
+    let mut model = user::ActiveModel { id: sea_orm::ActiveValue::Unchanged(id), ..Default::default() };
+    if let Some(bio) = bio {
+        model.bio = Set(bio);
+    }
+    if let Some(image_url) = image_url {
+        model.image_url = Set(image_url);
+    }
+    if model.is_changed() {
+        model.update(db).await?;
+    }
+    Ok(())
 }

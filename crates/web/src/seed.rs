@@ -50,7 +50,7 @@ pub async fn run(db: &DatabaseConnection, bcrypt_cost: u32, users: u64, posts: u
         let content = Content::parse(LOREM).map_err(|e| e.to_string())?;
         // Spread over the past, newest last, one minute apart.
         let at = now - Duration::minutes((posts - k) as i64);
-        batch.push((NewPost { user_id: author, title, content }, at));
+        batch.push((NewPost { user_id: author, title, content, description: String::new() }, at));
         if batch.len() == BATCH {
             persistence::posts::insert_many(db, std::mem::take(&mut batch)).await.map_err(|e| e.to_string())?;
         }

@@ -11,6 +11,9 @@ pub struct Model {
     pub date_posted: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub user_id: i64,
+    pub slug: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub description: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,9 @@ pub struct Model {
     pub image_file: Option<String>,
     pub is_admin: bool,
     pub created_at: DateTimeUtc,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub bio: Option<String>,
+    pub image_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -80,8 +80,8 @@ async fn create(
     let Some((title, content)) = checked else {
         return Ok(Reply::Page(form_template(layout, "New Post", "/post/new", &f, errors)));
     };
-    let id =
-        persistence::posts::insert(db.inner(), NewPost { user_id: user.user.id, title, content }, Utc::now()).await?;
+    let new = NewPost { user_id: user.user.id, title, content, description: String::new() };
+    let (id, _) = persistence::posts::insert(db.inner(), new, Utc::now()).await?;
     Ok(Reply::Flash(Flash::success(Redirect::to(format!("/post/{id}")), "Your post has been created!")))
 }
 
@@ -124,7 +124,7 @@ async fn update(
         let action = format!("/post/{}/update", post.id);
         return Ok(Reply::Page(form_template(layout, "Update Post", &action, &f, errors)));
     };
-    persistence::posts::update(db.inner(), post.id, title, content, Utc::now()).await?;
+    persistence::posts::update(db.inner(), post.id, title, content, None, Utc::now()).await?;
     Ok(Reply::Flash(Flash::success(Redirect::to(format!("/post/{}", post.id)), "Your post has been updated!")))
 }
 
