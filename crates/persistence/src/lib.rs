@@ -2,11 +2,14 @@
 //! functions the rest of the application calls. The database URL picks SQLite or PostgreSQL; the
 //! same code serves both.
 
+pub mod articles;
+pub mod comments;
 mod entity;
 pub mod outbox;
 pub mod posts;
 pub mod revoked_tokens;
 pub mod sessions;
+pub mod social;
 pub mod throttle;
 pub mod users;
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, TransactionSession, TransactionTrait,
 };
 
 use sea_orm::sea_query::{Order, Query};
@@ -70,13 +70,26 @@ fn with_author() -> Select<post::Entity> {
 /// Stores a post and returns its id and slug. The slug comes from the title; when another post
 /// has it, a random suffix makes it unique (also when two posts with one title are written at
 /// the same moment: the unique index decides, and the loser tries again).
-pub async fn insert(db: &impl ConnectionTrait, new: NewPost, now: DateTime<Utc>) -> Result<(i64, String), DbErr> {
+pub async fn insert(
+    db: &(impl ConnectionTrait + TransactionTrait),
+    new: NewPost,
+    now: DateTime<Utc>,
+) -> Result<(i64, String), DbErr> {
     let base = domain::slugify(new.title.as_str());
     let mut slug = base.clone();
     for _ in 0..8 {
-        match new_model(new.clone(), slug.clone(), now).insert(db).await {
-            Ok(model) => return Ok((model.id, slug)),
-            Err(e) if crate::unique_violation(&e).is_some() => slug = suffixed(&base),
+        // Each attempt in its own (nested) transaction: on PostgreSQL a failed statement would
+        // otherwise abort the caller's whole transaction.
+        let attempt = db.begin().await?;
+        match new_model(new.clone(), slug.clone(), now).insert(&attempt).await {
+            Ok(model) => {
+                attempt.commit().await?;
+                return Ok((model.id, slug));
+            }
+            Err(e) if crate::unique_violation(&e).is_some() => {
+                attempt.rollback().await?;
+                slug = suffixed(&base);
+            }
             Err(e) => return Err(e),
         }
     }
@@ -159,7 +172,7 @@ pub async fn list_newest(
 /// Changes a post's title and body (and, through the API, its description). A new title gives a
 /// new slug.
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + TransactionTrait),
     id: i64,
     title: domain::Title,
     content: domain::Content,
@@ -185,9 +198,16 @@ pub async fn update(
         if let Some(description) = &description {
             model.description = Set(description.clone());
         }
-        match model.update(db).await {
-            Ok(_) => return Ok(slug),
-            Err(e) if crate::unique_violation(&e).is_some() => slug = suffixed(&base),
+        let attempt = db.begin().await?;
+        match model.update(&attempt).await {
+            Ok(_) => {
+                attempt.commit().await?;
+                return Ok(slug);
+            }
+            Err(e) if crate::unique_violation(&e).is_some() => {
+                attempt.rollback().await?;
+                slug = suffixed(&base);
+            }
             Err(e) => return Err(e),
         }
     }

@@ -122,3 +122,47 @@ pub async fn reset_throttle(
     throttle::record(db, throttle::RESET, &[&account_key, &address_key]).await?;
     Ok(None)
 }
+
+/// Why an API token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefusal {
+    /// No `Authorization` header.
+    Missing,
+    /// Not `<scheme> <token>`.
+    Malformed,
+    /// Past its `exp`.
+    Expired,
+    /// Bad signature, garbage, or its account is gone.
+    Invalid,
+    /// Logged out, or issued before the password last changed.
+    Revoked,
+}
+
+/// The account an `Authorization: <scheme> <token>` header stands for, with one of `schemes`.
+pub async fn token_user(
+    db: &DatabaseConnection,
+    keys: &SigningKeys,
+    header: Option<&str>,
+    schemes: &[&str],
+) -> Result<std::result::Result<(User, tokens::api::Verified), TokenRefusal>, Error> {
+    let Some(header) = header else { return Ok(Err(TokenRefusal::Missing)) };
+    let token = header
+        .split_once(' ')
+        .filter(|(scheme, token)| schemes.contains(scheme) && !token.trim().is_empty() && !token.trim().contains(' '))
+        .map(|(_, token)| token.trim());
+    let Some(token) = token else { return Ok(Err(TokenRefusal::Malformed)) };
+    let verified = match tokens::api::verify(&keys.auth, token) {
+        Ok(v) => v,
+        Err(tokens::api::Refusal::Expired) => return Ok(Err(TokenRefusal::Expired)),
+        Err(tokens::api::Refusal::Invalid) => return Ok(Err(TokenRefusal::Invalid)),
+    };
+    let Some(user) = persistence::users::find_by_id(db, verified.user_id).await? else {
+        return Ok(Err(TokenRefusal::Invalid));
+    };
+    if !verified.password_unchanged(&user.password_hash)
+        || persistence::revoked_tokens::contains(db, &verified.jti).await?
+    {
+        return Ok(Err(TokenRefusal::Revoked));
+    }
+    Ok(Ok((user, verified)))
+}

@@ -16,3 +16,18 @@ pub fn stage() -> AdHoc {
         })
     })
 }
+
+/// CORS for the JSON APIs: any origin may call them (they authenticate by token, not by cookie).
+pub fn cors() -> AdHoc {
+    AdHoc::on_response("CORS", |req, response| {
+        Box::pin(async move {
+            let path = req.uri().path();
+            if path.starts_with("/api/") || path.starts_with("/auth/") || path == "/api" || path == "/auth" {
+                response.set_header(Header::new("Access-Control-Allow-Origin", "*"));
+                response.set_header(Header::new("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE, OPTIONS"));
+                response.set_header(Header::new("Access-Control-Allow-Headers", "Authorization, Content-Type"));
+                response.set_header(Header::new("Access-Control-Max-Age", "86400"));
+            }
+        })
+    })
+}

@@ -36,6 +36,8 @@ pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {
         .attach(routes::users::stage())
         .attach(routes::posts::stage())
         .attach(routes::auth::stage())
+        .attach(routes::api::stage())
+        .attach(headers::cors())
         .attach(catchers::stage())
         .attach(headers::stage())
 }

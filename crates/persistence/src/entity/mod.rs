@@ -1,5 +1,9 @@
+pub mod comment;
+pub mod favorite;
+pub mod follow;
 pub mod outbox;
 pub mod post;
+pub mod post_tag;
 pub mod revoked_token;
 pub mod session;
 pub mod throttle_event;

@@ -368,7 +368,7 @@ async fn login(
 }
 
 /// The `Authorization` header, as sent.
-pub struct AuthorizationHeader(Option<String>);
+pub struct AuthorizationHeader(pub Option<String>);
 
 #[rocket::async_trait]
 impl<'r> FromRequest<'r> for AuthorizationHeader {
@@ -385,31 +385,17 @@ async fn bearer_user(
     keys: &SigningKeys,
     header: &AuthorizationHeader,
 ) -> Result<std::result::Result<(User, tokens::api::Verified), Answer>> {
-    let Some(value) = header.0.as_deref() else {
-        return Ok(Err(fail(Status::Unauthorized, "Provide a valid auth token.")));
-    };
-    let Some(token) = value.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty() && !t.contains(' ')) else {
-        return Ok(Err(fail(Status::Unauthorized, "Bearer token malformatted.")));
-    };
-    let verified = match tokens::api::verify(&keys.auth, token) {
-        Ok(v) => v,
-        Err(tokens::api::Refusal::Expired) => {
-            return Ok(Err(fail(Status::Unauthorized, "Signature expired. Please log in again.")));
-        }
-        Err(tokens::api::Refusal::Invalid) => {
-            return Ok(Err(fail(Status::Unauthorized, "Invalid token. Please log in again.")));
-        }
-    };
-    let Some(user) = persistence::users::find_by_id(db, verified.user_id).await? else {
-        return Ok(Err(fail(Status::Unauthorized, "Invalid token. Please log in again.")));
-    };
-    // Logged out, or issued before the password last changed.
-    if !verified.password_unchanged(&user.password_hash)
-        || persistence::revoked_tokens::contains(db, &verified.jti).await?
-    {
-        return Ok(Err(fail(Status::Unauthorized, "Token blacklisted. Please log in again.")));
-    }
-    Ok(Ok((user, verified)))
+    use accounts::TokenRefusal::*;
+    Ok(accounts::token_user(db, keys, header.0.as_deref(), &["Bearer"]).await?.map_err(|refusal| {
+        let text = match refusal {
+            Missing => "Provide a valid auth token.",
+            Malformed => "Bearer token malformatted.",
+            Expired => "Signature expired. Please log in again.",
+            Invalid => "Invalid token. Please log in again.",
+            Revoked => "Token blacklisted. Please log in again.",
+        };
+        fail(Status::Unauthorized, text)
+    }))
 }
 
 #[get("/status")]

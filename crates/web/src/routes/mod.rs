@@ -1,5 +1,6 @@
 //! One module per area, each mounted by its own fairing.
 
+pub mod api;
 pub mod auth;
 pub mod files;
 pub mod main;

@@ -1,0 +1,136 @@
+//! Who follows whom, who favours which post, and posts' tags: the tables the JSON API reads
+//! for each list in a fixed number of queries (never one per row).
+
+use std::collections::{HashMap, HashSet};
+
+use sea_orm::sea_query::{Expr, Func};
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+use crate::DbErr;
+use crate::entity::{favorite, follow, post_tag};
+
+/// Makes `follower` follow `followee` (again is fine).
+pub async fn follow(db: &impl ConnectionTrait, follower: i64, followee: i64) -> Result<(), DbErr> {
+    let model = follow::ActiveModel { follower_id: Set(follower), followee_id: Set(followee) };
+    follow::Entity::insert(model)
+        .on_conflict_do_nothing_on([follow::Column::FollowerId, follow::Column::FolloweeId])
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Stops `follower` following `followee`.
+pub async fn unfollow(db: &impl ConnectionTrait, follower: i64, followee: i64) -> Result<(), DbErr> {
+    follow::Entity::delete_by_id((follower, followee)).exec(db).await.map(|_| ())
+}
+
+/// Which of `authors` the `viewer` follows.
+pub async fn followed_among(db: &impl ConnectionTrait, viewer: i64, authors: &[i64]) -> Result<HashSet<i64>, DbErr> {
+    if authors.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<i64> = follow::Entity::find()
+        .select_only()
+        .column(follow::Column::FolloweeId)
+        .filter(follow::Column::FollowerId.eq(viewer))
+        .filter(follow::Column::FolloweeId.is_in(authors.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Marks a post as a favourite of a user (again is fine).
+pub async fn favorite(db: &impl ConnectionTrait, user_id: i64, post_id: i64) -> Result<(), DbErr> {
+    let model = favorite::ActiveModel { user_id: Set(user_id), post_id: Set(post_id) };
+    favorite::Entity::insert(model)
+        .on_conflict_do_nothing_on([favorite::Column::UserId, favorite::Column::PostId])
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
+/// Removes a favourite.
+pub async fn unfavorite(db: &impl ConnectionTrait, user_id: i64, post_id: i64) -> Result<(), DbErr> {
+    favorite::Entity::delete_by_id((user_id, post_id)).exec(db).await.map(|_| ())
+}
+
+/// How many users favour each of `posts` (posts nobody favours are absent).
+pub async fn favorite_counts(db: &impl ConnectionTrait, posts: &[i64]) -> Result<HashMap<i64, i64>, DbErr> {
+    if posts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, i64)> = favorite::Entity::find()
+        .select_only()
+        .column(favorite::Column::PostId)
+        .column_as(Expr::expr(Func::count(Expr::col(favorite::Column::UserId))), "n")
+        .filter(favorite::Column::PostId.is_in(posts.iter().copied()))
+        .group_by(favorite::Column::PostId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Which of `posts` the `viewer` favours.
+pub async fn favored_among(db: &impl ConnectionTrait, viewer: i64, posts: &[i64]) -> Result<HashSet<i64>, DbErr> {
+    if posts.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<i64> = favorite::Entity::find()
+        .select_only()
+        .column(favorite::Column::PostId)
+        .filter(favorite::Column::UserId.eq(viewer))
+        .filter(favorite::Column::PostId.is_in(posts.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Replaces a post's tags.
+pub async fn set_tags(db: &impl ConnectionTrait, post_id: i64, tags: &[String]) -> Result<(), DbErr> {
+    post_tag::Entity::delete_many().filter(post_tag::Column::PostId.eq(post_id)).exec(db).await?;
+    if tags.is_empty() {
+        return Ok(());
+    }
+    let models = tags.iter().map(|tag| post_tag::ActiveModel { post_id: Set(post_id), tag: Set(tag.clone()) });
+    post_tag::Entity::insert_many(models).exec(db).await.map(|_| ())
+}
+
+/// The tags of each of `posts`, sorted by name.
+pub async fn tags_of(db: &impl ConnectionTrait, posts: &[i64]) -> Result<HashMap<i64, Vec<String>>, DbErr> {
+    if posts.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i64, String)> = post_tag::Entity::find()
+        .select_only()
+        .column(post_tag::Column::PostId)
+        .column(post_tag::Column::Tag)
+        .filter(post_tag::Column::PostId.is_in(posts.iter().copied()))
+        .order_by_asc(post_tag::Column::Tag)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out: HashMap<i64, Vec<String>> = HashMap::new();
+    for (post, tag) in rows {
+        out.entry(post).or_default().push(tag);
+    }
+    Ok(out)
+}
+
+/// Every tag in use, most used first.
+pub async fn all_tags(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
+    let rows: Vec<(String, i64)> = post_tag::Entity::find()
+        .select_only()
+        .column(post_tag::Column::Tag)
+        .column_as(Expr::expr(Func::count(Expr::col(post_tag::Column::PostId))), "n")
+        .group_by(post_tag::Column::Tag)
+        .order_by_desc(Expr::expr(Func::count(Expr::col(post_tag::Column::PostId))))
+        .order_by_asc(post_tag::Column::Tag)
+        .limit(1000)
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|(tag, _)| tag).collect())
+}
