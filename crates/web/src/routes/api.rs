@@ -734,6 +734,25 @@ async fn delete_comment(
     Ok(Ok(Status::NoContent))
 }
 
+/// Marks or unmarks the article as the viewer's favourite and answers with the article.
+async fn set_favorite(
+    db: &DatabaseConnection,
+    config: &AppConfig,
+    slug: &str,
+    viewer: &User,
+    on: bool,
+) -> Result<Answer> {
+    let Some(row) = persistence::articles::find_by_slug(db, slug).await? else {
+        return Ok(refused(Status::NotFound, "article not found"));
+    };
+    if on {
+        persistence::social::favorite(db, viewer.id, row.id).await?;
+    } else {
+        persistence::social::unfavorite(db, viewer.id, row.id).await?;
+    }
+    one_article(db, config, row, Some(viewer)).await
+}
+
 #[post("/articles/<slug>/favorite")]
 async fn favorite(
     slug: &str,
@@ -741,11 +760,7 @@ async fn favorite(
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
 ) -> Result<Answer> {
-    let Some(row) = persistence::articles::find_by_slug(db.inner(), slug).await? else {
-        return Ok(refused(Status::NotFound, "article not found"));
-    };
-    persistence::social::favorite(db.inner(), viewer.0.id, row.id).await?;
-    one_article(db, config, row, Some(&viewer.0)).await
+    set_favorite(db, config, slug, &viewer.0, true).await
 }
 
 #[delete("/articles/<slug>/favorite")]
@@ -755,11 +770,7 @@ async fn unfavorite(
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
 ) -> Result<Answer> {
-    let Some(row) = persistence::articles::find_by_slug(db.inner(), slug).await? else {
-        return Ok(refused(Status::NotFound, "article not found"));
-    };
-    persistence::social::unfavorite(db.inner(), viewer.0.id, row.id).await?;
-    one_article(db, config, row, Some(&viewer.0)).await
+    set_favorite(db, config, slug, &viewer.0, false).await
 }
 
 #[get("/tags")]
