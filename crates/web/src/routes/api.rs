@@ -145,7 +145,7 @@ fn user_json(config: &AppConfig, keys: &SigningKeys, user: &User) -> Result<Answ
         "email": user.email,
         "token": token,
         "username": user.username,
-        "bio": user.bio,
+        "bio": user.bio.clone().unwrap_or_default(),
         "image": absolute_image(config, user.image_file.as_deref(), user.image_url.as_deref()),
     }})))
 }
@@ -153,7 +153,7 @@ fn user_json(config: &AppConfig, keys: &SigningKeys, user: &User) -> Result<Answ
 fn profile_json(config: &AppConfig, user: &User, following: bool) -> Value {
     json!({
         "username": user.username,
-        "bio": user.bio,
+        "bio": user.bio.clone().unwrap_or_default(),
         "image": absolute_image(config, user.image_file.as_deref(), user.image_url.as_deref()),
         "following": following,
     })
@@ -434,7 +434,7 @@ fn article_value(
         "favoritesCount": counts.get(&r.id).copied().unwrap_or(0),
         "author": {
             "username": r.author_username,
-            "bio": r.author_bio,
+            "bio": r.author_bio.unwrap_or_default(),
             "image": absolute_image(config, r.author_image_file.as_deref(), r.author_image_url.as_deref()),
             "following": followed.contains(&r.user_id),
         },
@@ -652,7 +652,7 @@ fn comment_value(config: &AppConfig, c: persistence::comments::CommentRow, follo
         "body": c.body,
         "author": {
             "username": c.author_username,
-            "bio": c.author_bio,
+            "bio": c.author_bio.unwrap_or_default(),
             "image": absolute_image(config, c.author_image_file.as_deref(), c.author_image_url.as_deref()),
             "following": following,
         },
