@@ -187,3 +187,29 @@ async fn without_a_configured_secret_key_one_is_generated_privately_and_kept() {
     let mut alice = app.signed_up("alice").await;
     assert_eq!(alice.get("/account").await.status, Status::Ok);
 }
+
+#[rocket::async_test]
+async fn posts_written_before_slugs_existed_get_one_when_the_database_is_migrated() {
+    use migration::MigratorTrait;
+    use sea_orm::ConnectionTrait;
+    let dir = tempfile::tempdir().unwrap();
+    let db = persistence::connect(&format!("sqlite://{}/old.db", dir.path().display())).await.unwrap();
+    // The schema as it was before slugs (the first six migrations), with a post in it.
+    migration::Migrator::up(&db, Some(6)).await.unwrap();
+    db.execute_unprepared(
+        "INSERT INTO users (id, username, username_key, email, password_hash, is_admin, created_at) \
+         VALUES (1, 'old', 'old', 'old@example.com', 'x', false, '2026-01-01T00:00:00Z')",
+    )
+    .await
+    .unwrap();
+    db.execute_unprepared(
+        "INSERT INTO posts (id, title, content, date_posted, updated_at, user_id) \
+         VALUES (7, 'An Old Post!', 'Still here', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 1)",
+    )
+    .await
+    .unwrap();
+    persistence::migrate(&db).await.unwrap();
+    let row = persistence::articles::find_by_slug(&db, "an-old-post-7").await.unwrap().expect("a slug from the title");
+    assert_eq!((row.id, row.content.as_str(), row.description.as_str()), (7, "Still here", ""));
+    assert_eq!(persistence::posts::find_by_id(&db, 7).await.unwrap().unwrap().title, "An Old Post!");
+}
