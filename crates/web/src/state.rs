@@ -95,7 +95,8 @@ pub fn stage() -> AdHoc {
     })
 }
 
-/// Forgets, every hour, expired sessions and throttling counts older than a day.
+/// Forgets, every hour, expired sessions, throttling counts older than a day, and revocations of
+/// tokens that have expired anyway.
 async fn purge(db: DatabaseConnection) {
     let mut every_hour = rocket::tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -106,6 +107,9 @@ async fn purge(db: DatabaseConnection) {
         }
         if let Err(e) = persistence::throttle::purge_before(&db, now - chrono::Duration::days(1)).await {
             log::warn!("could not purge old throttling counts: {e}");
+        }
+        if let Err(e) = persistence::revoked_tokens::purge_expired(&db, now).await {
+            log::warn!("could not purge revoked tokens that have expired: {e}");
         }
     }
 }
