@@ -104,30 +104,12 @@ async fn a_reset_through_the_api_mails_the_link_by_default() {
         .trim_start_matches("/reset_password/")
         .to_owned();
 
-    let other = c
-        .send_form(
-            Put,
-            "/auth/reset_password",
-            &[("email", "bob@example.com"), ("reset_token", &token), ("new_password", "brand-new-pass")],
-        )
-        .await;
+    let other = put_reset(&mut c, "bob@example.com", &token, "brand-new-pass").await;
     assert_eq!(other.status, Status::Forbidden, "a token for another email");
-    let page = c
-        .send_form(
-            Put,
-            "/auth/reset_password",
-            &[("email", "alice@example.com"), ("reset_token", &token), ("new_password", "brand-new-pass")],
-        )
-        .await;
+    let page = put_reset(&mut c, "alice@example.com", &token, "brand-new-pass").await;
     assert_eq!(page.status, Status::Ok);
     assert_eq!(page.json(), json!({ "email": "alice@example.com", "message": "Password updated" }));
-    let again = c
-        .send_form(
-            Put,
-            "/auth/reset_password",
-            &[("email", "alice@example.com"), ("reset_token", &token), ("new_password", "third-pass-1")],
-        )
-        .await;
+    let again = put_reset(&mut c, "alice@example.com", &token, "third-pass-1").await;
     assert_eq!(again.status, Status::Forbidden, "used once");
     let login =
         c.send_form(Post, "/auth/sessions", &[("email", "alice@example.com"), ("password", "brand-new-pass")]).await;
@@ -142,23 +124,32 @@ async fn the_reset_token_is_answered_directly_only_when_the_setting_says_so() {
     let page = c.send_form(Post, "/auth/reset_password", &[("email", "alice@example.com")]).await;
     assert_eq!(page.status, Status::Ok);
     let token = page.json()["reset_token"].as_str().expect("the token").to_owned();
-    let bad = c
-        .send_form(
-            Put,
-            "/auth/reset_password",
-            &[("email", "alice@example.com"), ("reset_token", "garbage"), ("new_password", "brand-new-pass")],
-        )
-        .await;
+    let bad = put_reset(&mut c, "alice@example.com", "garbage", "brand-new-pass").await;
     assert_eq!(bad.status, Status::Forbidden);
-    let page = c
-        .send_form(
-            Put,
-            "/auth/reset_password",
-            &[("email", "alice@example.com"), ("reset_token", &token), ("new_password", "brand-new-pass")],
-        )
-        .await;
+    let page = put_reset(&mut c, "alice@example.com", &token, "brand-new-pass").await;
     assert_eq!(page.status, Status::Ok);
     assert!(persistence::outbox::list_all(&app.db).await.unwrap().is_empty(), "nothing mailed");
+}
+
+/// Logs in through the token service and returns the token (empty if refused).
+async fn token_for(c: &mut gazette_tests::Browser<'_>, email: &str) -> String {
+    let page = c.send_json(Post, "/auth/login", &json!({ "email": email, "password": PASSWORD }), &[]).await;
+    page.json()["auth_token"].as_str().unwrap_or_default().to_owned()
+}
+
+/// Asks the session service to set a new password with a reset token.
+async fn put_reset(
+    c: &mut gazette_tests::Browser<'_>,
+    email: &str,
+    token: &str,
+    new_password: &str,
+) -> gazette_tests::Page {
+    c.send_form(
+        Put,
+        "/auth/reset_password",
+        &[("email", email), ("reset_token", token), ("new_password", new_password)],
+    )
+    .await
 }
 
 fn bearer(token: &str) -> String {
@@ -215,13 +206,7 @@ async fn bad_authorization_headers_get_their_own_messages() {
     let app = TestApp::with(Settings { auth_token_ttl: 1, ..Settings::default() }).await;
     app.signed_up("alice").await;
     let mut c = app.browser();
-    let token = c
-        .send_json(Post, "/auth/login", &json!({ "email": "alice@example.com", "password": PASSWORD }), &[])
-        .await
-        .json()["auth_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = token_for(&mut c, "alice@example.com").await;
     let mut tampered = token.clone();
     tampered.pop();
     tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
@@ -249,13 +234,7 @@ async fn a_password_change_revokes_earlier_tokens() {
     let app = TestApp::spawn().await;
     let mut alice = app.signed_up("alice").await;
     let mut c = app.browser();
-    let token = c
-        .send_json(Post, "/auth/login", &json!({ "email": "alice@example.com", "password": PASSWORD }), &[])
-        .await
-        .json()["auth_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = token_for(&mut c, "alice@example.com").await;
     assert_eq!(c.send(Get, "/auth/status", None, &[("Authorization", &bearer(&token))]).await.status, Status::Ok);
     alice
         .post_form(
