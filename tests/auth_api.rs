@@ -21,6 +21,11 @@ async fn the_service_says_welcome_and_answers_json_even_for_errors() {
     let bad = c.send(Post, "/auth/register", Some((rocket::http::ContentType::JSON, "{not json".into())), &[]).await;
     assert!(bad.status.class().is_client_error());
     assert_eq!(bad.json()["status"], "fail");
+    // The session service takes forms only, and says so (as its OpenAPI document does).
+    let body = r#"{"email": "ann@example.com", "password": "long-enough"}"#;
+    let json_body = c.send(Post, "/auth/users", Some((rocket::http::ContentType::JSON, body.into())), &[]).await;
+    assert_eq!(json_body.status, Status::UnsupportedMediaType);
+    assert_eq!(json_body.json(), json!({ "message": "Unsupported Media Type" }));
 }
 
 #[rocket::async_test]

@@ -308,3 +308,96 @@ async fn api_errors_are_json_and_preflight_is_answered() {
     assert!(bad.status.class().is_client_error());
     assert!(bad.json()["errors"].is_object());
 }
+
+/// `/api/openapi.json` is made from the handlers: every route mounted under `/api` and `/auth`
+/// is in it with its method, and it documents no route that does not exist.
+#[rocket::async_test]
+async fn the_openapi_document_describes_every_route_of_both_apis() {
+    let app = TestApp::with(Settings { public_url: "https://blog.example.org".into(), ..Settings::default() }).await;
+    let mut c = app.browser();
+    let page = c.send(Get, "/api/openapi.json", None, &[]).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.content_type.as_deref(), Some("application/json"));
+    let doc = page.json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{}", doc["openapi"]);
+    assert_eq!(doc["servers"][0]["url"], "https://blog.example.org");
+
+    let mut mounted: Vec<(String, String)> = app
+        .client
+        .rocket()
+        .routes()
+        .filter(|r| r.method != Options)
+        .map(|r| (r.method.as_str().to_lowercase(), r.uri.path().to_string()))
+        .filter(|(_, path)| (path.starts_with("/api/") || path.starts_with("/auth")) && path != "/api/openapi.json")
+        // `GET /auth/` is mounted as `/auth` (Rocket answers both).
+        .map(|(method, path)| (method, if path == "/auth" { "/auth/".into() } else { path }))
+        .map(|(method, path)| (method, path.replace('<', "{").replace('>', "}")))
+        .collect();
+    mounted.sort();
+    let mut documented: Vec<(String, String)> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (m.clone(), path.clone())))
+        .collect();
+    documented.sort();
+    assert_eq!(mounted, documented);
+    assert_eq!(mounted.len(), 30);
+
+    // What a client generator needs: bodies, security and the error shape.
+    let create = &doc["paths"]["/api/articles"]["post"];
+    assert_eq!(
+        create["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/NewArticleRequest"
+    );
+    assert_eq!(create["security"], json!([{ "Token": [] }]));
+    assert_eq!(
+        create["responses"]["201"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/ArticleAnswer"
+    );
+    assert_eq!(
+        create["responses"]["422"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/Errors"
+    );
+    let login = &doc["paths"]["/auth/sessions"]["post"]["requestBody"]["content"];
+    assert!(login["application/x-www-form-urlencoded"].is_object());
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["Token"]["name"], "Authorization");
+    assert_eq!(schemes["Bearer"]["scheme"], "bearer");
+    assert_eq!(schemes["Session"]["in"], "cookie");
+    let article = &doc["components"]["schemas"]["Article"];
+    for field in
+        ["slug", "title", "description", "tagList", "createdAt", "updatedAt", "favorited", "favoritesCount", "author"]
+    {
+        assert!(article["required"].as_array().unwrap().contains(&json!(field)), "{field}");
+    }
+}
+
+#[rocket::async_test]
+async fn list_windows_are_checked_and_pages_past_the_end_are_empty() {
+    let app = TestApp::with(Settings::default()).await;
+    let mut c = app.browser();
+    let token = register(&mut c, "windows").await;
+    let article = json!({ "article": { "title": "Only one", "description": "d", "body": "b" } });
+    let (status, _) = call(&mut c, Post, "/api/articles", Some(article), Some(&token)).await;
+    assert_eq!(status, Status::Created);
+
+    let (status, page) = call(&mut c, Get, "/api/articles?offset=9223372036854775808", None, None).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(page, json!({ "articles": [], "articlesCount": 1 }));
+    let (status, page) = call(&mut c, Get, "/api/articles?limit=0", None, None).await;
+    assert_eq!((status, page), (Status::Ok, json!({ "articles": [], "articlesCount": 1 })));
+    let (status, page) = call(&mut c, Get, "/api/articles?limit=abc", None, None).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(page["errors"]["limit"][0], "must be a whole number, 0 or more");
+    let (status, page) = call(&mut c, Get, "/api/articles/feed?offset=-1", None, Some(&token)).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert!(page["errors"]["offset"].is_array());
+
+    for id in ["abc", "9223372036854775808", "1"] {
+        let (status, page) =
+            call(&mut c, Delete, &format!("/api/articles/only-one/comments/{id}"), None, Some(&token)).await;
+        assert_eq!(status, Status::NotFound, "{id}");
+        assert_eq!(page["errors"]["body"][0], "comment not found");
+    }
+}

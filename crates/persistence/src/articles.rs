@@ -104,7 +104,8 @@ fn filtered<E: EntityTrait>(mut query: Select<E>, filter: &Filter) -> Select<E> 
     query
 }
 
-/// One page of the filtered posts, newest first, and how many there are in all.
+/// One page of the filtered posts, newest first, and how many there are in all. A page past the
+/// end is empty (whatever the offset: databases take offsets up to `i64::MAX` only).
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &Filter,
@@ -112,6 +113,9 @@ pub async fn list(
     offset: u64,
 ) -> Result<(Vec<ArticleRow>, u64), DbErr> {
     let count = filtered(post::Entity::find(), filter).count(db).await?;
+    if offset >= count || limit == 0 {
+        return Ok((Vec::new(), count));
+    }
     let rows = filtered(select(), filter)
         .order_by_desc(post::Column::DatePosted)
         .order_by_desc(post::Column::Id)

@@ -1,8 +1,9 @@
 //! The RealWorld ("Conduit") API under `/api`: users, profiles and follows, articles (Gazette's
 //! posts) with tags, favourites and comments. Shapes, statuses and errors follow the spec in the
-//! RealWorld repository; every answer is JSON.
+//! RealWorld repository; every answer is JSON. The types below are both what goes over the wire
+//! and what `GET /api/openapi.json` describes.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{Content, Email, Password, Title, Username};
@@ -11,11 +12,13 @@ use persistence::articles::{ArticleRow, Filter};
 use persistence::users::{NewUser, User, WriteError};
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
-use rocket::serde::json::{Json, Value, json};
-use rocket::{Responder, State, delete, get, options, post, put, routes};
+use rocket::serde::json::Json;
+use rocket::{State, delete, get, options, post, put, routes};
 use sea_orm::TransactionTrait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use super::json::Answer;
 use crate::accounts;
 use crate::config::{AppConfig, SigningKeys};
 use crate::error::Error;
@@ -25,10 +28,12 @@ use crate::tokens;
 
 pub fn stage() -> rocket::fairing::AdHoc {
     rocket::fairing::AdHoc::on_ignite("RealWorld API", |rocket| async {
-        rocket.mount(
+        let spec = super::openapi::Spec::new(rocket.state::<AppConfig>().map_or("/", |c| c.public_url.as_str()));
+        rocket.manage(spec).mount(
             "/api",
             routes![
                 preflight,
+                super::openapi::document,
                 login,
                 register,
                 current_user,
@@ -53,27 +58,161 @@ pub fn stage() -> rocket::fairing::AdHoc {
     })
 }
 
+/// The operations of this API, for the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    login,
+    register,
+    current_user,
+    update_user,
+    profile,
+    follow,
+    unfollow,
+    list_articles,
+    feed,
+    article,
+    create_article,
+    update_article,
+    delete_article,
+    add_comment,
+    comments,
+    delete_comment,
+    favorite,
+    unfavorite,
+    tags
+))]
+pub struct Doc;
+
 type Result<T> = std::result::Result<T, Error>;
 
-/// A JSON answer with its status.
-#[derive(Responder)]
-pub struct Answer((Status, Json<Value>));
+// ---- What goes over the wire ----
 
-fn ok(body: Value) -> Answer {
-    Answer((Status::Ok, Json(body)))
+/// What went wrong, by field (`body` when no one field is to blame).
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({ "errors": { "title": ["can't be blank"] } }))]
+pub struct Errors {
+    errors: BTreeMap<String, Vec<String>>,
 }
 
-fn status(status: Status, body: Value) -> Answer {
-    Answer((status, Json(body)))
+/// The signed-in user, with a fresh token.
+#[derive(Serialize, ToSchema)]
+#[schema(as = User)]
+pub struct UserView {
+    email: String,
+    token: String,
+    username: String,
+    bio: String,
+    /// The avatar's absolute URL.
+    image: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserAnswer {
+    user: UserView,
+}
+
+/// A user as others see them.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Profile)]
+pub struct ProfileView {
+    username: String,
+    bio: String,
+    /// The avatar's absolute URL.
+    image: String,
+    /// Whether the signed-in user follows them.
+    following: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProfileAnswer {
+    profile: ProfileView,
+}
+
+/// A post. Lists leave out `body`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Article)]
+pub struct ArticleView {
+    slug: String,
+    title: String,
+    description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
+    body: Option<String>,
+    tag_list: Vec<String>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+    favorited: bool,
+    favorites_count: i64,
+    author: ProfileView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ArticleAnswer {
+    article: ArticleView,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticlesAnswer {
+    articles: Vec<ArticleView>,
+    /// How many articles match, over all pages.
+    articles_count: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = Comment)]
+pub struct CommentView {
+    id: i64,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+    body: String,
+    author: ProfileView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentAnswer {
+    comment: CommentView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CommentsAnswer {
+    comments: Vec<CommentView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TagsAnswer {
+    tags: Vec<String>,
+}
+
+fn answer<T: Serialize>(status: Status, body: &T) -> Answer {
+    Answer::new(status, body)
+}
+
+fn ok<T: Serialize>(body: &T) -> Answer {
+    Answer::ok(body)
 }
 
 /// 422 with `{"errors": {"<field>": ["..."]}}`.
 fn invalid(field: &str, message: impl ToString) -> Answer {
-    status(Status::UnprocessableEntity, json!({ "errors": { field: [message.to_string()] } }))
+    answer(
+        Status::UnprocessableEntity,
+        &Errors { errors: BTreeMap::from([(field.to_owned(), vec![message.to_string()])]) },
+    )
 }
 
 fn refused(s: Status, message: &str) -> Answer {
-    status(s, json!({ "errors": { "body": [message] } }))
+    answer(s, &errors_body(message))
+}
+
+/// The `{"errors": ...}` body the catcher sends for refusals made before a handler runs.
+pub fn errors_body(message: &str) -> Errors {
+    Errors { errors: BTreeMap::from([("body".to_owned(), vec![message.to_owned()])]) }
 }
 
 /// Preflight requests for CORS (the headers themselves come from the CORS fairing).
@@ -138,42 +277,62 @@ fn timestamp(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn user_json(config: &AppConfig, keys: &SigningKeys, user: &User) -> Result<Answer> {
+fn user_answer(config: &AppConfig, keys: &SigningKeys, user: &User) -> Result<Answer> {
     let token = tokens::api::issue(&keys.auth, user.id, &user.password_hash, config.auth_token_ttl)
         .map_err(|e| Error::Internal(format!("auth token: {e}")))?;
-    Ok(ok(json!({ "user": {
-        "email": user.email,
-        "token": token,
-        "username": user.username,
-        "bio": user.bio.clone().unwrap_or_default(),
-        "image": absolute_image(config, user.image_file.as_deref(), user.image_url.as_deref()),
-    }})))
+    Ok(ok(&UserAnswer {
+        user: UserView {
+            email: user.email.clone(),
+            token,
+            username: user.username.clone(),
+            bio: user.bio.clone().unwrap_or_default(),
+            image: absolute_image(config, user.image_file.as_deref(), user.image_url.as_deref()),
+        },
+    }))
 }
 
-fn profile_json(config: &AppConfig, user: &User, following: bool) -> Value {
-    json!({
-        "username": user.username,
-        "bio": user.bio.clone().unwrap_or_default(),
-        "image": absolute_image(config, user.image_file.as_deref(), user.image_url.as_deref()),
-        "following": following,
-    })
+fn profile_view(config: &AppConfig, user: &User, following: bool) -> ProfileView {
+    ProfileView {
+        username: user.username.clone(),
+        bio: user.bio.clone().unwrap_or_default(),
+        image: absolute_image(config, user.image_file.as_deref(), user.image_url.as_deref()),
+        following,
+    }
 }
 
-#[derive(Deserialize)]
-struct Wrapped<T> {
-    #[serde(alias = "article", alias = "comment")]
-    user: T,
+// ---- What comes in ----
+// Fields are optional when parsed so that a missing one gets a 422 naming it; the document says
+// which ones are required.
+
+#[derive(Deserialize, ToSchema)]
+pub struct LoginRequest {
+    user: LoginFields,
 }
 
-#[derive(Deserialize)]
-struct LoginBody {
+#[derive(Deserialize, ToSchema)]
+pub struct LoginFields {
+    #[schema(value_type = String, required = true)]
     email: Option<String>,
+    #[schema(value_type = String, required = true, format = Password)]
     password: Option<String>,
 }
 
+/// 200 with the user and a token; 401 for a wrong email or password; 429 after too many failures.
+#[utoipa::path(
+    tag = "Users",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = UserAnswer),
+        (status = 400, description = "The body is not JSON", body = Errors),
+        (status = 401, description = "Wrong email or password", body = Errors),
+        (status = 413, description = "The body is too large", body = Errors),
+        (status = 422, description = "A field is missing or has the wrong type", body = Errors),
+        (status = 429, description = "Too many failed logins for this account or address", body = Errors),
+    )
+)]
 #[post("/users/login", data = "<body>")]
 async fn login(
-    body: Json<Wrapped<LoginBody>>,
+    body: Json<LoginRequest>,
     client: Option<std::net::IpAddr>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
@@ -184,7 +343,7 @@ async fn login(
         return Ok(invalid("email or password", "can't be blank"));
     };
     match accounts::log_in(db, passwords, email, password, client).await? {
-        accounts::Login::Success(user) => user_json(config, keys, &user),
+        accounts::Login::Success(user) => user_answer(config, keys, &user),
         accounts::Login::Refused => Ok(refused(Status::Unauthorized, "email or password is invalid")),
         accounts::Login::Throttled(wait) => Ok(refused(
             Status::TooManyRequests,
@@ -193,16 +352,35 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-struct RegisterBody {
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterRequest {
+    user: RegisterFields,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RegisterFields {
+    #[schema(value_type = String, required = true)]
     username: Option<String>,
+    #[schema(value_type = String, required = true, format = Email)]
     email: Option<String>,
+    #[schema(value_type = String, required = true, format = Password, min_length = 8)]
     password: Option<String>,
 }
 
+/// 201 with the new user and a token; 422 names the field refused (taken, invalid or missing).
+#[utoipa::path(
+    tag = "Users",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Registered", body = UserAnswer),
+        (status = 400, description = "The body is not JSON", body = Errors),
+        (status = 413, description = "The body is too large", body = Errors),
+        (status = 422, description = "A field is missing, invalid or taken", body = Errors),
+    )
+)]
 #[post("/users", data = "<body>")]
 async fn register(
-    body: Json<Wrapped<RegisterBody>>,
+    body: Json<RegisterRequest>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
     keys: &State<SigningKeys>,
@@ -235,23 +413,41 @@ async fn register(
         Err(WriteError::EmailTaken) => return Ok(invalid("email", "has already been taken")),
         Err(e) => return Err(e.into()),
     };
-    let Answer((_, body)) = user_json(config, keys, &user)?;
-    Ok(Answer((Status::Created, body)))
+    Ok(user_answer(config, keys, &user)?.with_status(Status::Created))
 }
 
+/// The signed-in user, with a fresh token.
+#[utoipa::path(
+    tag = "Users",
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = UserAnswer),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+    )
+)]
 #[get("/user")]
 fn current_user(user: ApiUser, config: &State<AppConfig>, keys: &State<SigningKeys>) -> Result<Answer> {
-    user_json(config, keys, &user.0)
+    user_answer(config, keys, &user.0)
 }
 
-#[derive(Deserialize)]
-struct UpdateUserBody {
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateUserRequest {
+    user: UserChanges,
+}
+
+/// Only the fields sent change. `image` is an http(s) URL; `null` or `""` clears it (and `bio`).
+#[derive(Deserialize, ToSchema)]
+pub struct UserChanges {
+    #[schema(format = Email)]
     email: Option<String>,
     username: Option<String>,
+    #[schema(format = Password, min_length = 8)]
     password: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     image: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
     bio: Option<Option<String>>,
 }
 
@@ -260,9 +456,23 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option
     Option::<String>::deserialize(d).map(Some)
 }
 
+/// Changes the signed-in user's account; a new password signs the account out everywhere and the
+/// answer carries a fresh token.
+#[utoipa::path(
+    tag = "Users",
+    security(("Token" = [])),
+    request_body = UpdateUserRequest,
+    responses(
+        (status = 200, description = "The updated user", body = UserAnswer),
+        (status = 400, description = "The body is not JSON", body = Errors),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 413, description = "The body is too large", body = Errors),
+        (status = 422, description = "A field is invalid or taken", body = Errors),
+    )
+)]
 #[put("/user", data = "<body>")]
 async fn update_user(
-    body: Json<Wrapped<UpdateUserBody>>,
+    body: Json<UpdateUserRequest>,
     user: ApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
@@ -336,13 +546,23 @@ async fn update_user(
         crate::avatar::remove(&config.avatar_dir(), old).await;
     }
     let updated = persistence::users::find_by_id(db.inner(), me.id).await?.ok_or(Error::NotFound)?;
-    user_json(config, keys, &updated)
+    user_answer(config, keys, &updated)
 }
 
 async fn find_profile(db: &DatabaseConnection, username: &str) -> Result<Option<User>> {
     Ok(persistence::users::find_by_username(db, username).await?)
 }
 
+/// A user's profile; `following` tells whether the signed-in user (if any) follows them.
+#[utoipa::path(
+    tag = "Profiles",
+    security((), ("Token" = [])),
+    responses(
+        (status = 200, description = "The profile", body = ProfileAnswer),
+        (status = 401, description = "A refused token", body = Errors),
+        (status = 404, description = "No such user", body = Errors),
+    )
+)]
 #[get("/profiles/<username>")]
 async fn profile(
     username: &str,
@@ -357,9 +577,20 @@ async fn profile(
         Some(v) => persistence::social::followed_among(db.inner(), v.id, &[user.id]).await?.contains(&user.id),
         None => false,
     };
-    Ok(ok(json!({ "profile": profile_json(config, &user, following) })))
+    Ok(ok(&ProfileAnswer { profile: profile_view(config, &user, following) }))
 }
 
+/// Follows a user (again is fine); nobody can follow themselves.
+#[utoipa::path(
+    tag = "Profiles",
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The profile, followed", body = ProfileAnswer),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 404, description = "No such user", body = Errors),
+        (status = 422, description = "Following yourself", body = Errors),
+    )
+)]
 #[post("/profiles/<username>/follow")]
 async fn follow(
     username: &str,
@@ -374,9 +605,19 @@ async fn follow(
         return Ok(invalid("username", "cannot follow yourself"));
     }
     persistence::social::follow(db.inner(), viewer.0.id, user.id).await?;
-    Ok(ok(json!({ "profile": profile_json(config, &user, true) })))
+    Ok(ok(&ProfileAnswer { profile: profile_view(config, &user, true) }))
 }
 
+/// Stops following a user (not following is fine).
+#[utoipa::path(
+    tag = "Profiles",
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The profile, not followed", body = ProfileAnswer),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 404, description = "No such user", body = Errors),
+    )
+)]
 #[delete("/profiles/<username>/follow")]
 async fn unfollow(
     username: &str,
@@ -388,21 +629,21 @@ async fn unfollow(
         return Ok(refused(Status::NotFound, "profile not found"));
     };
     persistence::social::unfollow(db.inner(), viewer.0.id, user.id).await?;
-    Ok(ok(json!({ "profile": profile_json(config, &user, false) })))
+    Ok(ok(&ProfileAnswer { profile: profile_view(config, &user, false) }))
 }
 
-/// Articles as JSON, with their tags, favourite counts, and what the viewer favours and follows,
-/// in four queries whatever the number of articles.
-async fn articles_json(
+/// Articles with their tags, favourite counts, and what the viewer favours and follows, in four
+/// queries whatever the number of articles.
+async fn article_views(
     db: &DatabaseConnection,
     config: &AppConfig,
     rows: Vec<ArticleRow>,
     viewer: Option<&User>,
     with_body: bool,
-) -> Result<Vec<Value>> {
+) -> Result<Vec<ArticleView>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let authors: Vec<i64> = rows.iter().map(|r| r.user_id).collect::<HashSet<_>>().into_iter().collect();
-    let tags = persistence::social::tags_of(db, &ids).await?;
+    let mut tags = persistence::social::tags_of(db, &ids).await?;
     let counts = persistence::social::favorite_counts(db, &ids).await?;
     let (favored, followed) = match viewer {
         Some(v) => (
@@ -411,38 +652,41 @@ async fn articles_json(
         ),
         None => (HashSet::new(), HashSet::new()),
     };
-    Ok(rows.into_iter().map(|r| article_value(config, r, &tags, &counts, &favored, &followed, with_body)).collect())
+    let seen = Seen { counts: &counts, favored: &favored, followed: &followed };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let tag_list = tags.remove(&r.id).unwrap_or_default();
+            article_view(config, r, tag_list, &seen, with_body)
+        })
+        .collect())
 }
 
-fn article_value(
-    config: &AppConfig,
-    r: ArticleRow,
-    tags: &HashMap<i64, Vec<String>>,
-    counts: &HashMap<i64, i64>,
-    favored: &HashSet<i64>,
-    followed: &HashSet<i64>,
-    with_body: bool,
-) -> Value {
-    let mut article = json!({
-        "slug": r.slug.clone().unwrap_or_else(|| r.id.to_string()),
-        "title": r.title,
-        "description": r.description,
-        "tagList": tags.get(&r.id).cloned().unwrap_or_default(),
-        "createdAt": timestamp(r.date_posted),
-        "updatedAt": timestamp(r.updated_at),
-        "favorited": favored.contains(&r.id),
-        "favoritesCount": counts.get(&r.id).copied().unwrap_or(0),
-        "author": {
-            "username": r.author_username,
-            "bio": r.author_bio.unwrap_or_default(),
-            "image": absolute_image(config, r.author_image_file.as_deref(), r.author_image_url.as_deref()),
-            "following": followed.contains(&r.user_id),
+/// What the listing queries found about a page of articles.
+struct Seen<'a> {
+    counts: &'a HashMap<i64, i64>,
+    favored: &'a HashSet<i64>,
+    followed: &'a HashSet<i64>,
+}
+
+fn article_view(config: &AppConfig, r: ArticleRow, tag_list: Vec<String>, seen: &Seen, with_body: bool) -> ArticleView {
+    ArticleView {
+        slug: r.slug.unwrap_or_else(|| r.id.to_string()),
+        title: r.title,
+        description: r.description,
+        body: with_body.then_some(r.content),
+        tag_list,
+        created_at: timestamp(r.date_posted),
+        updated_at: timestamp(r.updated_at),
+        favorited: seen.favored.contains(&r.id),
+        favorites_count: seen.counts.get(&r.id).copied().unwrap_or(0),
+        author: ProfileView {
+            username: r.author_username,
+            bio: r.author_bio.unwrap_or_default(),
+            image: absolute_image(config, r.author_image_file.as_deref(), r.author_image_url.as_deref()),
+            following: seen.followed.contains(&r.user_id),
         },
-    });
-    if with_body {
-        article["body"] = Value::String(r.content);
     }
-    article
 }
 
 async fn one_article(
@@ -451,46 +695,111 @@ async fn one_article(
     row: ArticleRow,
     viewer: Option<&User>,
 ) -> Result<Answer> {
-    let mut list = articles_json(db, config, vec![row], viewer, true).await?;
-    Ok(ok(json!({ "article": list.pop() })))
+    let article = article_views(db, config, vec![row], viewer, true).await?.pop().ok_or(Error::NotFound)?;
+    Ok(ok(&ArticleAnswer { article }))
 }
 
 const DEFAULT_LIMIT: u64 = 20;
 const MAX_LIMIT: u64 = 100;
 
+/// `limit` and `offset` as sent: each a non-negative integer or absent (20 and 0); `limit` is
+/// capped at 100.
+fn window(limit: Option<&str>, offset: Option<&str>) -> std::result::Result<(u64, u64), Answer> {
+    let number = |field: &str, raw: Option<&str>, default: u64| match raw {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse::<u64>().map_err(|_| invalid(field, "must be a whole number, 0 or more")),
+    };
+    Ok((number("limit", limit, DEFAULT_LIMIT)?.min(MAX_LIMIT), number("offset", offset, 0)?))
+}
+
+async fn article_list(
+    db: &DatabaseConnection,
+    config: &AppConfig,
+    filter: Filter,
+    (limit, offset): (u64, u64),
+    viewer: Option<&User>,
+) -> Result<Answer> {
+    let (rows, articles_count) = persistence::articles::list(db, &filter, limit, offset).await?;
+    let articles = article_views(db, config, rows, viewer, false).await?;
+    Ok(ok(&ArticlesAnswer { articles, articles_count }))
+}
+
+/// The newest articles first, filtered by tag, author or who favoured them.
+#[utoipa::path(
+    tag = "Articles",
+    security((), ("Token" = [])),
+    params(
+        ("tag" = Option<String>, Query, description = "Only articles with this tag"),
+        ("author" = Option<String>, Query, description = "Only articles by this username"),
+        ("favorited" = Option<String>, Query, description = "Only articles this username favours"),
+        ("limit" = Option<u64>, Query, description = "How many articles (default 20, at most 100)"),
+        ("offset" = Option<u64>, Query, description = "How many to skip (default 0)"),
+    ),
+    responses(
+        (status = 200, description = "A page of articles, without their bodies", body = ArticlesAnswer),
+        (status = 401, description = "A refused token", body = Errors),
+        (status = 422, description = "`limit` or `offset` is not a whole number", body = Errors),
+    )
+)]
 #[get("/articles?<tag>&<author>&<favorited>&<limit>&<offset>")]
 async fn list_articles(
     tag: Option<String>,
     author: Option<String>,
     favorited: Option<String>,
-    limit: Option<u64>,
-    offset: Option<u64>,
+    limit: Option<&str>,
+    offset: Option<&str>,
     viewer: MaybeApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
 ) -> Result<Answer> {
+    let window = match window(limit, offset) {
+        Ok(w) => w,
+        Err(a) => return Ok(a),
+    };
     let filter = Filter { tag, author, favorited_by: favorited, followed_by: None };
-    let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-    let (rows, count) = persistence::articles::list(db.inner(), &filter, limit, offset.unwrap_or(0)).await?;
-    let articles = articles_json(db, config, rows, viewer.0.as_ref(), false).await?;
-    Ok(ok(json!({ "articles": articles, "articlesCount": count })))
+    article_list(db, config, filter, window, viewer.0.as_ref()).await
 }
 
+/// The newest articles by the users the signed-in user follows.
+#[utoipa::path(
+    tag = "Articles",
+    security(("Token" = [])),
+    params(
+        ("limit" = Option<u64>, Query, description = "How many articles (default 20, at most 100)"),
+        ("offset" = Option<u64>, Query, description = "How many to skip (default 0)"),
+    ),
+    responses(
+        (status = 200, description = "A page of articles, without their bodies", body = ArticlesAnswer),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 422, description = "`limit` or `offset` is not a whole number", body = Errors),
+    )
+)]
 #[get("/articles/feed?<limit>&<offset>")]
 async fn feed(
-    limit: Option<u64>,
-    offset: Option<u64>,
+    limit: Option<&str>,
+    offset: Option<&str>,
     viewer: ApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
 ) -> Result<Answer> {
+    let window = match window(limit, offset) {
+        Ok(w) => w,
+        Err(a) => return Ok(a),
+    };
     let filter = Filter { followed_by: Some(viewer.0.id), ..Filter::default() };
-    let limit = limit.unwrap_or(DEFAULT_LIMIT).min(MAX_LIMIT);
-    let (rows, count) = persistence::articles::list(db.inner(), &filter, limit, offset.unwrap_or(0)).await?;
-    let articles = articles_json(db, config, rows, Some(&viewer.0), false).await?;
-    Ok(ok(json!({ "articles": articles, "articlesCount": count })))
+    article_list(db, config, filter, window, Some(&viewer.0)).await
 }
 
+/// One article, with its body.
+#[utoipa::path(
+    tag = "Articles",
+    security((), ("Token" = [])),
+    responses(
+        (status = 200, description = "The article", body = ArticleAnswer),
+        (status = 401, description = "A refused token", body = Errors),
+        (status = 404, description = "No such article", body = Errors),
+    )
+)]
 #[get("/articles/<slug>", rank = 2)]
 async fn article(
     slug: &str,
@@ -504,12 +813,38 @@ async fn article(
     }
 }
 
-#[derive(Deserialize)]
-struct ArticleBody {
+#[derive(Deserialize, ToSchema)]
+pub struct NewArticleRequest {
+    article: NewArticle,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewArticle {
+    #[schema(value_type = String, required = true)]
     title: Option<String>,
+    #[schema(value_type = String, required = true, max_length = 300)]
+    description: Option<String>,
+    #[schema(value_type = String, required = true)]
+    body: Option<String>,
+    /// At most 20 tags of at most 64 characters; blanks and repeats are dropped.
+    tag_list: Option<Vec<String>>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UpdateArticleRequest {
+    article: ArticleChanges,
+}
+
+/// Only the fields sent change; a new title gives a new slug.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ArticleChanges {
+    title: Option<String>,
+    #[schema(max_length = 300)]
     description: Option<String>,
     body: Option<String>,
-    #[serde(rename = "tagList")]
+    /// Replaces the article's tags.
     tag_list: Option<Vec<String>>,
 }
 
@@ -538,14 +873,27 @@ fn description_of(raw: &str) -> std::result::Result<String, Answer> {
     Ok(d.to_owned())
 }
 
+/// Publishes an article by the signed-in user; its slug comes from the title.
+#[utoipa::path(
+    tag = "Articles",
+    security(("Token" = [])),
+    request_body = NewArticleRequest,
+    responses(
+        (status = 201, description = "The new article", body = ArticleAnswer),
+        (status = 400, description = "The body is not JSON", body = Errors),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 413, description = "The body is too large", body = Errors),
+        (status = 422, description = "A field is missing or invalid", body = Errors),
+    )
+)]
 #[post("/articles", data = "<body>")]
 async fn create_article(
-    body: Json<Wrapped<ArticleBody>>,
+    body: Json<NewArticleRequest>,
     viewer: ApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
 ) -> Result<Answer> {
-    let b = &body.user;
+    let b = &body.article;
     let title = match Title::parse(b.title.as_deref().unwrap_or_default()) {
         Ok(t) => t,
         Err(e) => return Ok(invalid("title", e)),
@@ -571,8 +919,7 @@ async fn create_article(
     persistence::social::set_tags(&txn, id, &tags).await?;
     txn.commit().await?;
     let row = persistence::articles::find_by_id(db.inner(), id).await?.ok_or(Error::NotFound)?;
-    let Answer((_, json)) = one_article(db, config, row, Some(&viewer.0)).await?;
-    Ok(Answer((Status::Created, json)))
+    Ok(one_article(db, config, row, Some(&viewer.0)).await?.with_status(Status::Created))
 }
 
 /// The article `slug` names, if `viewer` may change it: 404 or 403 otherwise.
@@ -591,10 +938,25 @@ async fn modifiable(
     Ok(Ok(row))
 }
 
+/// Changes an article; only its author or a moderator may.
+#[utoipa::path(
+    tag = "Articles",
+    security(("Token" = [])),
+    request_body = UpdateArticleRequest,
+    responses(
+        (status = 200, description = "The updated article", body = ArticleAnswer),
+        (status = 400, description = "The body is not JSON", body = Errors),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 403, description = "Not the author", body = Errors),
+        (status = 404, description = "No such article", body = Errors),
+        (status = 413, description = "The body is too large", body = Errors),
+        (status = 422, description = "A field is invalid", body = Errors),
+    )
+)]
 #[put("/articles/<slug>", data = "<body>")]
 async fn update_article(
     slug: &str,
-    body: Json<Wrapped<ArticleBody>>,
+    body: Json<UpdateArticleRequest>,
     viewer: ApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
@@ -603,7 +965,7 @@ async fn update_article(
         Ok(row) => row,
         Err(answer) => return Ok(answer),
     };
-    let b = &body.user;
+    let b = &body.article;
     let title = match Title::parse(b.title.as_deref().unwrap_or(&row.title)) {
         Ok(t) => t,
         Err(e) => return Ok(invalid("title", e)),
@@ -630,6 +992,17 @@ async fn update_article(
     one_article(db, config, row, Some(&viewer.0)).await
 }
 
+/// Deletes an article with its comments, tags and favourites; only its author or a moderator may.
+#[utoipa::path(
+    tag = "Articles",
+    security(("Token" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 403, description = "Not the author", body = Errors),
+        (status = 404, description = "No such article", body = Errors),
+    )
+)]
 #[delete("/articles/<slug>")]
 async fn delete_article(
     slug: &str,
@@ -644,30 +1017,50 @@ async fn delete_article(
     Ok(Ok(Status::NoContent))
 }
 
-fn comment_value(config: &AppConfig, c: persistence::comments::CommentRow, following: bool) -> Value {
-    json!({
-        "id": c.id,
-        "createdAt": timestamp(c.created_at),
-        "updatedAt": timestamp(c.updated_at),
-        "body": c.body,
-        "author": {
-            "username": c.author_username,
-            "bio": c.author_bio.unwrap_or_default(),
-            "image": absolute_image(config, c.author_image_file.as_deref(), c.author_image_url.as_deref()),
-            "following": following,
+fn comment_view(config: &AppConfig, c: persistence::comments::CommentRow, following: bool) -> CommentView {
+    CommentView {
+        id: c.id,
+        created_at: timestamp(c.created_at),
+        updated_at: timestamp(c.updated_at),
+        body: c.body,
+        author: ProfileView {
+            username: c.author_username,
+            bio: c.author_bio.unwrap_or_default(),
+            image: absolute_image(config, c.author_image_file.as_deref(), c.author_image_url.as_deref()),
+            following,
         },
-    })
+    }
 }
 
-#[derive(Deserialize)]
-struct CommentBody {
+#[derive(Deserialize, ToSchema)]
+pub struct NewCommentRequest {
+    comment: NewComment,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewComment {
+    #[schema(value_type = String, required = true, max_length = 10000)]
     body: Option<String>,
 }
 
+/// Comments on an article as the signed-in user.
+#[utoipa::path(
+    tag = "Comments",
+    security(("Token" = [])),
+    request_body = NewCommentRequest,
+    responses(
+        (status = 200, description = "The new comment", body = CommentAnswer),
+        (status = 400, description = "The body is not JSON", body = Errors),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 404, description = "No such article", body = Errors),
+        (status = 413, description = "The body is too large", body = Errors),
+        (status = 422, description = "The comment is blank or too long", body = Errors),
+    )
+)]
 #[post("/articles/<slug>/comments", data = "<body>")]
 async fn add_comment(
     slug: &str,
-    body: Json<Wrapped<CommentBody>>,
+    body: Json<NewCommentRequest>,
     viewer: ApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
@@ -675,7 +1068,7 @@ async fn add_comment(
     let Some((post_id, _)) = persistence::posts::find_id_by_slug(db.inner(), slug).await? else {
         return Ok(refused(Status::NotFound, "article not found"));
     };
-    let text = body.user.body.as_deref().map(str::trim).unwrap_or_default();
+    let text = body.comment.body.as_deref().map(str::trim).unwrap_or_default();
     if text.is_empty() {
         return Ok(invalid("body", "can't be blank"));
     }
@@ -684,9 +1077,19 @@ async fn add_comment(
     }
     let id = persistence::comments::insert(db.inner(), post_id, viewer.0.id, text.to_owned(), Utc::now()).await?;
     let comment = persistence::comments::find(db.inner(), id).await?.ok_or(Error::NotFound)?;
-    Ok(ok(json!({ "comment": comment_value(config, comment, false) })))
+    Ok(ok(&CommentAnswer { comment: comment_view(config, comment, false) }))
 }
 
+/// An article's comments, oldest first.
+#[utoipa::path(
+    tag = "Comments",
+    security((), ("Token" = [])),
+    responses(
+        (status = 200, description = "The comments", body = CommentsAnswer),
+        (status = 401, description = "A refused token", body = Errors),
+        (status = 404, description = "No such article", body = Errors),
+    )
+)]
 #[get("/articles/<slug>/comments")]
 async fn comments(
     slug: &str,
@@ -703,34 +1106,51 @@ async fn comments(
         Some(v) => persistence::social::followed_among(db.inner(), v.id, &authors).await?,
         None => HashSet::new(),
     };
-    let list: Vec<Value> = rows
+    let comments = rows
         .into_iter()
         .map(|c| {
             let following = followed.contains(&c.user_id);
-            comment_value(config, c, following)
+            comment_view(config, c, following)
         })
         .collect();
-    Ok(ok(json!({ "comments": list })))
+    Ok(ok(&CommentsAnswer { comments }))
 }
 
+/// Deletes a comment; only its author or a moderator may.
+#[utoipa::path(
+    tag = "Comments",
+    security(("Token" = [])),
+    params(("slug" = String, Path), ("id" = i64, Path, description = "The comment's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 403, description = "Not the comment's author", body = Errors),
+        (status = 404, description = "No such article or comment", body = Errors),
+    )
+)]
 #[delete("/articles/<slug>/comments/<id>")]
 async fn delete_comment(
     slug: &str,
-    id: i64,
+    id: &str,
     viewer: ApiUser,
     db: &State<DatabaseConnection>,
 ) -> Result<std::result::Result<Status, Answer>> {
     let Some((post_id, _)) = persistence::posts::find_id_by_slug(db.inner(), slug).await? else {
         return Ok(Err(refused(Status::NotFound, "article not found")));
     };
-    let Some(comment) = persistence::comments::find(db.inner(), id).await?.filter(|c| c.post_id == post_id) else {
+    // An id that is not a number names no comment.
+    let comment = match id.parse::<i64>() {
+        Ok(id) => persistence::comments::find(db.inner(), id).await?.filter(|c| c.post_id == post_id),
+        Err(_) => None,
+    };
+    let Some(comment) = comment else {
         return Ok(Err(refused(Status::NotFound, "comment not found")));
     };
     let actor = domain::Actor { user_id: viewer.0.id, is_admin: viewer.0.is_admin };
     if !actor.may_modify(comment.user_id) {
         return Ok(Err(refused(Status::Forbidden, "only the author may delete this comment")));
     }
-    persistence::comments::delete(db.inner(), id).await?;
+    persistence::comments::delete(db.inner(), comment.id).await?;
     Ok(Ok(Status::NoContent))
 }
 
@@ -753,6 +1173,16 @@ async fn set_favorite(
     one_article(db, config, row, Some(viewer)).await
 }
 
+/// Marks an article as a favourite of the signed-in user (again is fine).
+#[utoipa::path(
+    tag = "Favorites",
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The article, favoured", body = ArticleAnswer),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 404, description = "No such article", body = Errors),
+    )
+)]
 #[post("/articles/<slug>/favorite")]
 async fn favorite(
     slug: &str,
@@ -763,6 +1193,16 @@ async fn favorite(
     set_favorite(db, config, slug, &viewer.0, true).await
 }
 
+/// Unmarks an article as a favourite of the signed-in user.
+#[utoipa::path(
+    tag = "Favorites",
+    security(("Token" = [])),
+    responses(
+        (status = 200, description = "The article, not favoured", body = ArticleAnswer),
+        (status = 401, description = "No token, or a refused one", body = Errors),
+        (status = 404, description = "No such article", body = Errors),
+    )
+)]
 #[delete("/articles/<slug>/favorite")]
 async fn unfavorite(
     slug: &str,
@@ -773,7 +1213,12 @@ async fn unfavorite(
     set_favorite(db, config, slug, &viewer.0, false).await
 }
 
+/// Every tag in use.
+#[utoipa::path(
+    tag = "Tags",
+    responses((status = 200, description = "The tags", body = TagsAnswer))
+)]
 #[get("/tags")]
 async fn tags(db: &State<DatabaseConnection>) -> Result<Answer> {
-    Ok(ok(json!({ "tags": persistence::social::all_tags(db.inner()).await? })))
+    Ok(ok(&TagsAnswer { tags: persistence::social::all_tags(db.inner()).await? }))
 }

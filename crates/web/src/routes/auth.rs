@@ -13,9 +13,12 @@ use rocket::form::{Form, FromForm};
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Redirect;
-use rocket::serde::json::{Json, Value, json};
+use rocket::serde::json::Json;
 use rocket::{Responder, State, delete, get, post, put, routes};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::json::Answer;
 
 use crate::accounts::{self, Login};
 use crate::config::{AppConfig, SigningKeys};
@@ -49,24 +52,107 @@ const SESSION_COOKIE: &str = "session_id";
 /// A session made through the API lasts as long as a "remember me" login on the site.
 const SESSION_DAYS: i64 = 30;
 
-/// A JSON answer with its status.
-#[derive(Responder)]
-pub struct Answer((Status, Json<Value>));
+/// The operations of this API, for the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    welcome,
+    create_user,
+    create_session,
+    delete_session,
+    profile,
+    request_reset,
+    reset_password,
+    register,
+    login,
+    status,
+    logout
+))]
+pub struct Doc;
 
-fn answer(status: Status, body: Value) -> Answer {
-    Answer((status, Json(body)))
+// ---- What goes over the wire ----
+
+/// The session service's answers and refusals.
+#[derive(Serialize, ToSchema)]
+pub struct Message {
+    message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EmailMessage {
+    email: String,
+    message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionProfile {
+    email: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResetTokenIssued {
+    email: String,
+    reset_token: String,
+}
+
+/// `reset_token` is only answered when the server's `api_expose_reset_token` setting is on (for
+/// testing clients); otherwise the token goes out by email.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ResetRequested {
+    Mailed(EmailMessage),
+    Exposed(ResetTokenIssued),
+}
+
+/// The token service's refusals (`status` is `"fail"`) and plain successes (`"success"`).
+#[derive(Serialize, ToSchema)]
+pub struct StatusMessage {
+    status: String,
+    message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenIssued {
+    status: String,
+    message: String,
+    auth_token: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountStatus {
+    status: String,
+    data: Account,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Account {
+    user_id: i64,
+    username: String,
+    email: String,
+    admin: bool,
+    #[schema(format = DateTime)]
+    registered_on: String,
 }
 
 fn message(status: Status, text: &str) -> Answer {
-    answer(status, json!({ "message": text }))
+    Answer::new(status, &Message { message: text.to_owned() })
+}
+
+fn email_message(email: &str, text: &str) -> Answer {
+    Answer::ok(&EmailMessage { email: email.to_owned(), message: text.to_owned() })
 }
 
 fn fail(status: Status, text: &str) -> Answer {
-    answer(status, json!({ "status": "fail", "message": text }))
+    Answer::new(status, &StatusMessage { status: "fail".into(), message: text.to_owned() })
+}
+
+fn token_issued(status: Status, text: &str, auth_token: String) -> Answer {
+    Answer::new(status, &TokenIssued { status: "success".into(), message: text.to_owned(), auth_token })
 }
 
 type Result<T> = std::result::Result<T, Error>;
 
+/// Says hello.
+#[utoipa::path(tag = "Auth: sessions", responses((status = 200, description = "`Bienvenue`", body = Message)))]
 #[get("/")]
 fn welcome() -> Answer {
     message(Status::Ok, "Bienvenue")
@@ -133,10 +219,14 @@ enum Refusal {
     Invalid(String),
 }
 
-#[derive(Debug, FromForm)]
-struct Credentials {
+#[derive(Debug, FromForm, ToSchema)]
+pub struct Credentials {
+    #[schema(value_type = String, required = true, format = Email)]
     email: Option<String>,
+    #[schema(value_type = String, required = true, format = Password)]
     password: Option<String>,
+    /// At registration only; without one, a free username is made from the email's local part.
+    #[schema(value_type = String)]
     username: Option<String>,
 }
 
@@ -144,6 +234,18 @@ fn required<'a>(value: &'a Option<String>, name: &str) -> std::result::Result<&'
     value.as_deref().filter(|v| !v.trim().is_empty()).ok_or_else(|| format!("{name} required"))
 }
 
+/// Registers an account (the site's rules apply: a password of at least 8 characters).
+#[utoipa::path(
+    tag = "Auth: sessions",
+    request_body(content = Credentials, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "`user created`", body = EmailMessage),
+        (status = 400, description = "`email already registered`, or a field missing or invalid", body = Message),
+        (status = 413, description = "The body is too large", body = Message),
+        (status = 415, description = "The body is not form-encoded", body = Message),
+        (status = 422, description = "The body is not a well-formed form", body = Message),
+    )
+)]
 #[post("/users", data = "<form>")]
 async fn create_user(
     form: Form<Credentials>,
@@ -155,12 +257,27 @@ async fn create_user(
         (Err(m), _) | (_, Err(m)) => return Ok(message(Status::BadRequest, &m)),
     };
     Ok(match create_account(db, passwords, email, password, form.username.as_deref()).await? {
-        Ok(user) => answer(Status::Ok, json!({ "email": user.email, "message": "user created" })),
+        Ok(user) => email_message(&user.email, "user created"),
         Err(Refusal::Taken) => message(Status::BadRequest, "email already registered"),
         Err(Refusal::Invalid(m)) => message(Status::BadRequest, &m),
     })
 }
 
+/// Logs in: sets the `session_id` cookie, a session the site knows too.
+#[utoipa::path(
+    tag = "Auth: sessions",
+    request_body(content = Credentials, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "`logged in`", body = EmailMessage,
+            headers(("Set-Cookie" = String, description = "`session_id=<opaque>; Path=/; HttpOnly`"))),
+        (status = 400, description = "A field is missing", body = Message),
+        (status = 401, description = "Wrong email or password", body = Message),
+        (status = 413, description = "The body is too large", body = Message),
+        (status = 415, description = "The body is not form-encoded", body = Message),
+        (status = 422, description = "The body is not a well-formed form", body = Message),
+        (status = 429, description = "Too many failed logins for this account or address", body = Message),
+    )
+)]
 #[post("/sessions", data = "<form>")]
 async fn create_session(
     form: Form<Credentials>,
@@ -194,7 +311,7 @@ async fn create_session(
                     .secure(config.secure_cookies())
                     .max_age(rocket::time::Duration::days(SESSION_DAYS)),
             );
-            Ok(answer(Status::Ok, json!({ "email": user.email, "message": "logged in" })))
+            Ok(email_message(&user.email, "logged in"))
         }
         Login::Refused => Ok(message(Status::Unauthorized, "wrong email or password")),
         Login::Throttled(wait) => Ok(message(
@@ -216,6 +333,15 @@ enum Ended {
     Refused(Answer),
 }
 
+/// Logs out: ends the session and redirects home.
+#[utoipa::path(
+    tag = "Auth: sessions",
+    security(("Session" = [])),
+    responses(
+        (status = 302, description = "Logged out", headers(("Location" = String, description = "`/`"))),
+        (status = 403, description = "No valid session", body = Message),
+    )
+)]
 #[delete("/sessions")]
 async fn delete_session(cookies: &CookieJar<'_>, db: &State<DatabaseConnection>) -> Result<Ended> {
     let Some((_, secret)) = session_user(db, cookies).await? else {
@@ -226,19 +352,43 @@ async fn delete_session(cookies: &CookieJar<'_>, db: &State<DatabaseConnection>)
     Ok(Ended::Redirect(Box::new(Redirect::found("/"))))
 }
 
+/// The session's account.
+#[utoipa::path(
+    tag = "Auth: sessions",
+    security(("Session" = [])),
+    responses(
+        (status = 200, description = "The account's email", body = SessionProfile),
+        (status = 403, description = "No valid session", body = Message),
+    )
+)]
 #[get("/profile")]
 async fn profile(cookies: &CookieJar<'_>, db: &State<DatabaseConnection>) -> Result<Answer> {
     Ok(match session_user(db, cookies).await? {
-        Some((user, _)) => answer(Status::Ok, json!({ "email": user.email })),
+        Some((user, _)) => Answer::ok(&SessionProfile { email: user.email }),
         None => message(Status::Forbidden, "no valid session"),
     })
 }
 
-#[derive(Debug, FromForm)]
-struct ResetRequest {
+#[derive(Debug, FromForm, ToSchema)]
+pub struct ResetRequest {
+    #[schema(value_type = String, required = true, format = Email)]
     email: Option<String>,
 }
 
+/// Sends a password reset link by email (or answers the token, for testing clients).
+#[utoipa::path(
+    tag = "Auth: sessions",
+    request_body(content = ResetRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "`reset email sent`", body = ResetRequested),
+        (status = 400, description = "The email is missing", body = Message),
+        (status = 403, description = "`unknown email`", body = Message),
+        (status = 413, description = "The body is too large", body = Message),
+        (status = 415, description = "The body is not form-encoded", body = Message),
+        (status = 422, description = "The body is not a well-formed form", body = Message),
+        (status = 429, description = "Too many reset requests for this account or address", body = Message),
+    )
+)]
 #[post("/reset_password", data = "<form>")]
 async fn request_reset(
     form: Form<ResetRequest>,
@@ -265,22 +415,39 @@ async fn request_reset(
     let Some(account) = account else { return Ok(message(Status::Forbidden, "unknown email")) };
     if config.api_expose_reset_token {
         let token = accounts::reset_token(keys, config, &account)?;
-        return Ok(answer(Status::Ok, json!({ "email": account.email, "reset_token": token })));
+        return Ok(Answer::ok(&ResetRequested::Exposed(ResetTokenIssued { email: account.email, reset_token: token })));
     }
     let txn = sea_orm::TransactionTrait::begin(db.inner()).await?;
     accounts::queue_reset_mail(&txn, outbox, keys, config, &account).await?;
     txn.commit().await?;
     outbox.wake();
-    Ok(answer(Status::Ok, json!({ "email": account.email, "message": "reset email sent" })))
+    Ok(Answer::ok(&ResetRequested::Mailed(EmailMessage { email: account.email, message: "reset email sent".into() })))
 }
 
-#[derive(Debug, FromForm)]
-struct ResetForm {
+#[derive(Debug, FromForm, ToSchema)]
+pub struct ResetForm {
+    #[schema(value_type = String, required = true, format = Email)]
     email: Option<String>,
+    #[schema(value_type = String, required = true)]
     reset_token: Option<String>,
+    #[schema(value_type = String, required = true, format = Password)]
     new_password: Option<String>,
 }
 
+/// Sets a new password with a reset token; the token then stops working, and so do the account's
+/// sessions and API tokens.
+#[utoipa::path(
+    tag = "Auth: sessions",
+    request_body(content = ResetForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "`Password updated`", body = EmailMessage),
+        (status = 400, description = "A field is missing, or the new password is invalid", body = Message),
+        (status = 403, description = "The token is invalid, expired, used or for another email", body = Message),
+        (status = 413, description = "The body is too large", body = Message),
+        (status = 415, description = "The body is not form-encoded", body = Message),
+        (status = 422, description = "The body is not a well-formed form", body = Message),
+    )
+)]
 #[put("/reset_password", data = "<form>")]
 async fn reset_password(
     form: Form<ResetForm>,
@@ -306,13 +473,17 @@ async fn reset_password(
         Err(e) => return Ok(message(Status::BadRequest, &format!("new_password: {e}"))),
     };
     accounts::reset_password(db, passwords, &account, new_password).await?;
-    Ok(answer(Status::Ok, json!({ "email": account.email, "message": "Password updated" })))
+    Ok(email_message(&account.email, "Password updated"))
 }
 
-#[derive(Debug, Deserialize)]
-struct JsonCredentials {
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct JsonCredentials {
+    #[schema(value_type = String, required = true, format = Email)]
     email: Option<String>,
+    #[schema(value_type = String, required = true, format = Password)]
     password: Option<String>,
+    /// At registration only; without one, a free username is made from the email's local part.
+    #[schema(value_type = String)]
     username: Option<String>,
 }
 
@@ -321,6 +492,18 @@ fn token_for(keys: &SigningKeys, config: &AppConfig, user: &User) -> Result<Stri
         .map_err(|e| Error::Internal(format!("auth token: {e}")))
 }
 
+/// Registers an account and answers a token.
+#[utoipa::path(
+    tag = "Auth: tokens",
+    request_body = JsonCredentials,
+    responses(
+        (status = 201, description = "`Successfully registered.`", body = TokenIssued),
+        (status = 400, description = "A field is missing or invalid, or the body is not JSON", body = StatusMessage),
+        (status = 409, description = "`User already exists. Please log in.`", body = StatusMessage),
+        (status = 413, description = "The body is too large", body = StatusMessage),
+        (status = 422, description = "A field has the wrong type", body = StatusMessage),
+    )
+)]
 #[post("/register", data = "<body>")]
 async fn register(
     body: Json<JsonCredentials>,
@@ -334,15 +517,25 @@ async fn register(
         (Err(m), _) | (_, Err(m)) => return Ok(fail(Status::BadRequest, &m)),
     };
     Ok(match create_account(db, passwords, email, password, body.username.as_deref()).await? {
-        Ok(user) => answer(
-            Status::Created,
-            json!({ "status": "success", "message": "Successfully registered.", "auth_token": token_for(keys, config, &user)? }),
-        ),
+        Ok(user) => token_issued(Status::Created, "Successfully registered.", token_for(keys, config, &user)?),
         Err(Refusal::Taken) => fail(Status::Conflict, "User already exists. Please log in."),
         Err(Refusal::Invalid(m)) => fail(Status::BadRequest, &m),
     })
 }
 
+/// Logs in and answers a token.
+#[utoipa::path(
+    tag = "Auth: tokens",
+    request_body = JsonCredentials,
+    responses(
+        (status = 200, description = "`Successfully logged in.`", body = TokenIssued),
+        (status = 400, description = "The body is not JSON", body = StatusMessage),
+        (status = 401, description = "`Invalid email or password.`", body = StatusMessage),
+        (status = 413, description = "The body is too large", body = StatusMessage),
+        (status = 422, description = "A field has the wrong type", body = StatusMessage),
+        (status = 429, description = "Too many failed logins for this account or address", body = StatusMessage),
+    )
+)]
 #[post("/login", data = "<body>")]
 async fn login(
     body: Json<JsonCredentials>,
@@ -355,10 +548,7 @@ async fn login(
     let email = body.email.as_deref().unwrap_or_default();
     let password = body.password.as_deref().unwrap_or_default();
     Ok(match accounts::log_in(db, passwords, email, password, client).await? {
-        Login::Success(user) => answer(
-            Status::Ok,
-            json!({ "status": "success", "message": "Successfully logged in.", "auth_token": token_for(keys, config, &user)? }),
-        ),
+        Login::Success(user) => token_issued(Status::Ok, "Successfully logged in.", token_for(keys, config, &user)?),
         Login::Refused => fail(Status::Unauthorized, "Invalid email or password."),
         Login::Throttled(wait) => fail(
             Status::TooManyRequests,
@@ -398,6 +588,15 @@ async fn bearer_user(
     }))
 }
 
+/// The token's account.
+#[utoipa::path(
+    tag = "Auth: tokens",
+    security(("Bearer" = [])),
+    responses(
+        (status = 200, description = "The account", body = AccountStatus),
+        (status = 401, description = "No token, or one malformed, expired, invalid or logged out", body = StatusMessage),
+    )
+)]
 #[get("/status")]
 async fn status(
     header: AuthorizationHeader,
@@ -405,20 +604,29 @@ async fn status(
     keys: &State<SigningKeys>,
 ) -> Result<Answer> {
     Ok(match bearer_user(db, keys, &header).await? {
-        Ok((user, _)) => answer(
-            Status::Ok,
-            json!({ "status": "success", "data": {
-                "user_id": user.id,
-                "username": user.username,
-                "email": user.email,
-                "admin": user.is_admin,
-                "registered_on": user.created_at.to_rfc3339(),
-            }}),
-        ),
+        Ok((user, _)) => Answer::ok(&AccountStatus {
+            status: "success".into(),
+            data: Account {
+                user_id: user.id,
+                registered_on: user.created_at.to_rfc3339(),
+                username: user.username,
+                email: user.email,
+                admin: user.is_admin,
+            },
+        }),
         Err(refusal) => refusal,
     })
 }
 
+/// Logs the token out: it is refused from then on.
+#[utoipa::path(
+    tag = "Auth: tokens",
+    security(("Bearer" = [])),
+    responses(
+        (status = 200, description = "`Successfully logged out.`", body = StatusMessage),
+        (status = 401, description = "No token, or one malformed, expired, invalid or logged out", body = StatusMessage),
+    )
+)]
 #[post("/logout")]
 async fn logout(
     header: AuthorizationHeader,
@@ -428,7 +636,7 @@ async fn logout(
     Ok(match bearer_user(db, keys, &header).await? {
         Ok((_, verified)) => {
             persistence::revoked_tokens::insert(db.inner(), &verified.jti, verified.expires_at).await?;
-            answer(Status::Ok, json!({ "status": "success", "message": "Successfully logged out." }))
+            Answer::ok(&StatusMessage { status: "success".into(), message: "Successfully logged out.".into() })
         }
         Err(refusal) => refusal,
     })

@@ -3,7 +3,9 @@
 pub mod api;
 pub mod auth;
 pub mod files;
+pub mod json;
 pub mod main;
+pub mod openapi;
 pub mod posts;
 pub mod users;
 

@@ -1,0 +1,74 @@
+//! `GET /api/openapi.json`: the OpenAPI 3.1 document of `/auth` and `/api`, made at start-up
+//! from the handlers' own annotations and the types they send and receive.
+
+use rocket::State;
+use rocket::get;
+use rocket::http::Status;
+use rocket::response::content::RawJson;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::server::Server;
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Gazette",
+        description = "Gazette's JSON APIs: `/auth` (session and token authentication) and `/api` (the \
+                       RealWorld \"Conduit\" blogging API). Every answer is JSON, errors included."
+    ),
+    nest(
+        (path = "/auth", api = super::auth::Doc),
+        (path = "/api", api = super::api::Doc),
+    ),
+    modifiers(&SecuritySchemes),
+)]
+struct Document;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "Token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`Token <jwt>` (`Bearer <jwt>` is accepted too): the token a login or registration answers with",
+            ))),
+        );
+        components.add_security_scheme(
+            "Bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme(
+            "Session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "session_id",
+                "The cookie `POST /auth/sessions` sets",
+            ))),
+        );
+    }
+}
+
+/// The document, serialised once at start-up (`None` if that failed, which would be a bug).
+pub struct Spec(Option<String>);
+
+impl Spec {
+    /// The document, with the site's public address as its server.
+    pub fn new(public_url: &str) -> Self {
+        let mut doc = Document::openapi();
+        doc.servers = Some(vec![Server::new(public_url.trim_end_matches('/'))]);
+        match doc.to_json() {
+            Ok(json) => Spec(Some(json)),
+            Err(e) => {
+                log::error!("OpenAPI document: {e}");
+                Spec(None)
+            }
+        }
+    }
+}
+
+#[get("/openapi.json")]
+pub fn document(spec: &State<Spec>) -> Result<RawJson<&str>, Status> {
+    spec.0.as_deref().map(RawJson).ok_or(Status::InternalServerError)
+}
