@@ -365,7 +365,17 @@ async fn the_openapi_document_describes_every_route_of_both_apis() {
     assert_eq!(schemes["Token"]["name"], "Authorization");
     assert_eq!(schemes["Bearer"]["scheme"], "bearer");
     assert_eq!(schemes["Session"]["in"], "cookie");
-    let article = &doc["components"]["schemas"]["Article"];
+    // The documented limits are the domain's.
+    let schemas = &doc["components"]["schemas"];
+    let registration = &schemas["RegisterFields"]["properties"];
+    assert_eq!(registration["username"]["minLength"], json!(domain::Username::MIN));
+    assert_eq!(registration["username"]["maxLength"], json!(domain::Username::MAX));
+    assert_eq!(registration["email"]["maxLength"], json!(domain::Email::MAX));
+    assert_eq!(registration["password"]["minLength"], json!(domain::Password::MIN_CHARS));
+    assert_eq!(schemas["NewArticle"]["properties"]["title"]["maxLength"], json!(domain::Title::MAX));
+    assert_eq!(schemas["NewArticle"]["properties"]["body"]["maxLength"], json!(domain::Content::MAX));
+    assert_eq!(schemas["ArticleChanges"]["properties"]["title"]["maxLength"], json!(domain::Title::MAX));
+    let article = &schemas["Article"];
     for field in
         ["slug", "title", "description", "tagList", "createdAt", "updatedAt", "favorited", "favoritesCount", "author"]
     {
@@ -382,9 +392,13 @@ async fn list_windows_are_checked_and_pages_past_the_end_are_empty() {
     let (status, _) = call(&mut c, Post, "/api/articles", Some(article), Some(&token)).await;
     assert_eq!(status, Status::Created);
 
+    let (status, page) = call(&mut c, Get, "/api/articles?offset=1", None, None).await;
+    assert_eq!((status, page), (Status::Ok, json!({ "articles": [], "articlesCount": 1 })));
+    let (status, page) = call(&mut c, Get, "/api/articles?offset=9223372036854775807", None, None).await;
+    assert_eq!((status, page), (Status::Ok, json!({ "articles": [], "articlesCount": 1 })));
     let (status, page) = call(&mut c, Get, "/api/articles?offset=9223372036854775808", None, None).await;
-    assert_eq!(status, Status::Ok);
-    assert_eq!(page, json!({ "articles": [], "articlesCount": 1 }));
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(page["errors"]["offset"][0], "must be a whole number, 0 or more");
     let (status, page) = call(&mut c, Get, "/api/articles?limit=0", None, None).await;
     assert_eq!((status, page), (Status::Ok, json!({ "articles": [], "articlesCount": 1 })));
     let (status, page) = call(&mut c, Get, "/api/articles?limit=abc", None, None).await;

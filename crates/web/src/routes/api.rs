@@ -359,9 +359,9 @@ pub struct RegisterRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterFields {
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 2, max_length = 20)]
     username: Option<String>,
-    #[schema(value_type = String, required = true, format = Email)]
+    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
     email: Option<String>,
     #[schema(value_type = String, required = true, format = Password, min_length = 8)]
     password: Option<String>,
@@ -438,8 +438,9 @@ pub struct UpdateUserRequest {
 /// Only the fields sent change. `image` is an http(s) URL; `null` or `""` clears it (and `bio`).
 #[derive(Deserialize, ToSchema)]
 pub struct UserChanges {
-    #[schema(format = Email)]
+    #[schema(format = Email, max_length = 254)]
     email: Option<String>,
+    #[schema(min_length = 2, max_length = 20)]
     username: Option<String>,
     #[schema(format = Password, min_length = 8)]
     password: Option<String>,
@@ -702,12 +703,15 @@ async fn one_article(
 const DEFAULT_LIMIT: u64 = 20;
 const MAX_LIMIT: u64 = 100;
 
-/// `limit` and `offset` as sent: each a non-negative integer or absent (20 and 0); `limit` is
-/// capped at 100.
+/// `limit` and `offset` as sent: each a whole number from 0 to `i64::MAX` (what databases take), or
+/// absent (20 and 0); `limit` is capped at 100.
 fn window(limit: Option<&str>, offset: Option<&str>) -> std::result::Result<(u64, u64), Answer> {
     let number = |field: &str, raw: Option<&str>, default: u64| match raw {
         None => Ok(default),
-        Some(raw) => raw.trim().parse::<u64>().map_err(|_| invalid(field, "must be a whole number, 0 or more")),
+        Some(raw) => match raw.trim().parse::<i64>().map(u64::try_from) {
+            Ok(Ok(n)) => Ok(n),
+            _ => Err(invalid(field, "must be a whole number, 0 or more")),
+        },
     };
     Ok((number("limit", limit, DEFAULT_LIMIT)?.min(MAX_LIMIT), number("offset", offset, 0)?))
 }
@@ -732,8 +736,8 @@ async fn article_list(
         ("tag" = Option<String>, Query, description = "Only articles with this tag"),
         ("author" = Option<String>, Query, description = "Only articles by this username"),
         ("favorited" = Option<String>, Query, description = "Only articles this username favours"),
-        ("limit" = Option<u64>, Query, description = "How many articles (default 20, at most 100)"),
-        ("offset" = Option<u64>, Query, description = "How many to skip (default 0)"),
+        ("limit" = Option<i64>, Query, minimum = 0, description = "How many articles (default 20, at most 100)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "How many to skip (default 0)"),
     ),
     responses(
         (status = 200, description = "A page of articles, without their bodies", body = ArticlesAnswer),
@@ -765,8 +769,8 @@ async fn list_articles(
     tag = "Articles",
     security(("Token" = [])),
     params(
-        ("limit" = Option<u64>, Query, description = "How many articles (default 20, at most 100)"),
-        ("offset" = Option<u64>, Query, description = "How many to skip (default 0)"),
+        ("limit" = Option<i64>, Query, minimum = 0, description = "How many articles (default 20, at most 100)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "How many to skip (default 0)"),
     ),
     responses(
         (status = 200, description = "A page of articles, without their bodies", body = ArticlesAnswer),
@@ -821,11 +825,11 @@ pub struct NewArticleRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewArticle {
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
     title: Option<String>,
-    #[schema(value_type = String, required = true, max_length = 300)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 300)]
     description: Option<String>,
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 100000)]
     body: Option<String>,
     /// At most 20 tags of at most 64 characters; blanks and repeats are dropped.
     tag_list: Option<Vec<String>>,
@@ -840,9 +844,11 @@ pub struct UpdateArticleRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticleChanges {
+    #[schema(min_length = 1, max_length = 100)]
     title: Option<String>,
     #[schema(max_length = 300)]
     description: Option<String>,
+    #[schema(min_length = 1, max_length = 100000)]
     body: Option<String>,
     /// Replaces the article's tags.
     tag_list: Option<Vec<String>>,
@@ -1039,7 +1045,7 @@ pub struct NewCommentRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewComment {
-    #[schema(value_type = String, required = true, max_length = 10000)]
+    #[schema(value_type = String, required = true, min_length = 1, max_length = 10000)]
     body: Option<String>,
 }
 
