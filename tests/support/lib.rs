@@ -62,7 +62,10 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub media_dir: PathBuf,
     pub data_dir: PathBuf,
-    _data: tempfile::TempDir,
+    pub database_url: String,
+    /// What the application was started with, for another instance of it.
+    figment: Figment,
+    _data: Option<tempfile::TempDir>,
     _pg: Option<PgDatabase>,
 }
 
@@ -107,9 +110,36 @@ impl TestApp {
             .merge(Serialized::global("api_expose_reset_token", settings.api_expose_reset_token))
             .merge(Serialized::global("mail_transport", if settings.smtp_url.is_some() { "smtp" } else { "file" }))
             .merge(Serialized::global("smtp_url", settings.smtp_url.unwrap_or_default()));
-        let client = Client::untracked(web::build(figment)).await.expect("the application starts");
+        let client = Client::untracked(web::build(figment.clone())).await.expect("the application starts");
         let db = persistence::connect(&database_url).await.unwrap();
-        Self { client, db, media_dir, data_dir: data.path().to_owned(), _data: data, _pg: pg }
+        Self {
+            client,
+            db,
+            media_dir,
+            data_dir: data.path().to_owned(),
+            database_url,
+            figment,
+            _data: Some(data),
+            _pg: pg,
+        }
+    }
+
+    /// Another instance of the same site, as a second server behind a load balancer would be:
+    /// the same database, secret key, settings and media folder, but its own process state
+    /// (pools, workers). Drop it before the first.
+    pub async fn twin(&self) -> TestApp {
+        let client = Client::untracked(web::build(self.figment.clone())).await.expect("the second instance starts");
+        let db = persistence::connect(&self.database_url).await.unwrap();
+        TestApp {
+            client,
+            db,
+            media_dir: self.media_dir.clone(),
+            data_dir: self.data_dir.clone(),
+            database_url: self.database_url.clone(),
+            figment: self.figment.clone(),
+            _data: None,
+            _pg: None,
+        }
     }
 
     /// A new browser with no cookies.

@@ -16,15 +16,22 @@ pub mod users;
 use std::time::Duration;
 
 use migration::MigratorTrait;
-use sea_orm::{ConnectOptions, Database};
-pub use sea_orm::{DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+pub use sea_orm::{DatabaseConnection, DatabaseTransaction, DbErr};
 
 /// Opens a connection pool. For an SQLite file the folder is created and the file too.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
     let url = prepare_sqlite_url(url)?;
+    let sqlite = url.starts_with("sqlite:");
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) as u32;
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
+        // SQLite runs one writer at a time and readers on the CPU: a few connections per core is
+        // all it can use. A PostgreSQL pool per instance stays well under the server's
+        // `max_connections` (100 by default) with several instances.
+        .max_connections(if sqlite { (cores * 2).clamp(4, 16) } else { 10 })
+        .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
         // Readers keep reading while a writer writes, and a busy database waits instead of failing.
         .map_sqlx_sqlite_opts(|o| {
@@ -34,6 +41,18 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .foreign_keys(true)
         });
     Database::connect(options).await
+}
+
+/// Starts a transaction that is going to write. On SQLite it takes the write lock at once (`BEGIN
+/// IMMEDIATE`): concurrent writers then wait their turn (up to the busy timeout) instead of one
+/// failing with "database is locked" when a transaction that has read tries to write. PostgreSQL
+/// ignores the mode.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    })
+    .await
 }
 
 /// Applies every pending migration.

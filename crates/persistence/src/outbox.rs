@@ -125,6 +125,17 @@ pub async fn claim_due(
     Ok(claimed)
 }
 
+/// Hands back claimed messages that were not attempted, for any worker to take at once.
+pub async fn release(db: &impl ConnectionTrait, ids: &[i64]) -> Result<(), DbErr> {
+    outbox::Entity::update_many()
+        .col_expr(outbox::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(outbox::Column::Id.is_in(ids.iter().copied()))
+        .filter(outbox::Column::Status.eq(PENDING))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Records a delivery: the message is never sent again.
 pub async fn mark_sent(db: &impl ConnectionTrait, id: i64, attempts: i32, now: DateTime<Utc>) -> Result<(), DbErr> {
     outbox::Entity::update_many()

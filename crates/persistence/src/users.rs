@@ -188,6 +188,19 @@ pub async fn set_image_file(db: &impl ConnectionTrait, id: i64, image_file: Opti
     model.update(db).await.map(|_| ())
 }
 
+/// Every avatar file name an account points at.
+pub async fn image_files(db: &impl ConnectionTrait) -> Result<std::collections::HashSet<String>, DbErr> {
+    use sea_orm::QuerySelect;
+    let names: Vec<Option<String>> = user::Entity::find()
+        .select_only()
+        .column(user::Column::ImageFile)
+        .filter(user::Column::ImageFile.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(names.into_iter().flatten().collect())
+}
+
 /// Number of accounts.
 pub async fn count_all(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;

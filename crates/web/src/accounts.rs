@@ -7,7 +7,7 @@ use domain::throttle::{LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, RESET_PER_ACCOUNT, 
 use persistence::DatabaseConnection;
 use persistence::users::User;
 use rocket_dyn_templates::context;
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 
 use crate::config::{AppConfig, SigningKeys};
 use crate::error::Error;
@@ -100,7 +100,7 @@ pub async fn reset_password(
     new: domain::Password,
 ) -> Result<(), Error> {
     let hash = passwords.hash(new).await?;
-    let txn = db.begin().await?;
+    let txn = persistence::begin_write(db).await?;
     persistence::users::set_password_hash(&txn, account.id, hash).await?;
     persistence::sessions::delete_for_user(&txn, account.id, None).await?;
     persistence::throttle::clear(&txn, throttle::LOGIN, &throttle::account_key(&account.email)).await?;

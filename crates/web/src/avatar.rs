@@ -56,10 +56,14 @@ pub async fn save(dir: &Path, png: Vec<u8>) -> Result<String, AvatarError> {
     Ok(name)
 }
 
+/// Whether `name` is an avatar file we write (32 hex digits and `.png`).
+fn is_ours(name: &str) -> bool {
+    name.len() == 36 && name.ends_with(".png") && name[..32].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// Deletes an avatar file we wrote; a name that is not one of ours is left alone.
 pub async fn remove(dir: &Path, name: &str) {
-    let ours = name.len() == 36 && name.ends_with(".png") && name[..32].bytes().all(|b| b.is_ascii_hexdigit());
-    if !ours {
+    if !is_ours(name) {
         return;
     }
     match rocket::tokio::fs::remove_file(dir.join(name)).await {
@@ -67,6 +71,54 @@ pub async fn remove(dir: &Path, name: &str) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => log::warn!("could not delete old avatar {name}: {e}"),
     }
+}
+
+/// Deletes what a crash can leave in the avatar folder: files no account points at (written
+/// before their row committed, or replaced after) and half-written temporary files. Only files
+/// older than `grace` go, so that an upload another instance is finishing keeps its file.
+/// Returns how many files were deleted.
+pub async fn sweep(dir: &Path, db: &persistence::DatabaseConnection, grace: std::time::Duration) -> usize {
+    let mut entries = match rocket::tokio::fs::read_dir(dir).await {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return 0,
+        Err(e) => {
+            log::warn!("avatar sweep: cannot read {}: {e}", dir.display());
+            return 0;
+        }
+    };
+    // Listed before the accounts are read: a file that appears later is not looked at.
+    let mut candidates = Vec::new();
+    while let Ok(Some(entry)) = entries.next_entry().await {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let temporary = name.starts_with('.') && name.ends_with(".png.tmp") && is_ours(&name[1..name.len() - 4]);
+        let old = match entry.metadata().await.and_then(|m| m.modified()) {
+            Ok(modified) => modified.elapsed().is_ok_and(|age| age >= grace),
+            Err(_) => false,
+        };
+        if old && (temporary || is_ours(&name)) {
+            candidates.push((name, temporary));
+        }
+    }
+    if candidates.is_empty() {
+        return 0;
+    }
+    let used = match persistence::users::image_files(db).await {
+        Ok(used) => used,
+        Err(e) => {
+            log::warn!("avatar sweep: cannot read the accounts: {e}");
+            return 0;
+        }
+    };
+    let mut deleted = 0;
+    for (name, temporary) in candidates {
+        if (temporary || !used.contains(&name)) && rocket::tokio::fs::remove_file(dir.join(&name)).await.is_ok() {
+            deleted += 1;
+        }
+    }
+    if deleted > 0 {
+        log::warn!("avatar sweep: deleted {deleted} files no account uses");
+    }
+    deleted
 }
 
 fn to_png(bytes: &[u8]) -> Result<Vec<u8>, AvatarError> {

@@ -4,7 +4,8 @@
 //! after `mail_max_attempts`, and marks what the server accepted as sent so that it never goes
 //! twice, restarts included.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -32,7 +33,13 @@ pub struct Outbox {
     max_attempts: u32,
     retry_base: Duration,
     wake: Notify,
+    stopping: AtomicBool,
+    stop: Notify,
+    worker: Mutex<Option<rocket::tokio::task::JoinHandle<()>>>,
 }
+
+/// How long shutdown waits for a delivery in progress.
+const STOP_WAIT: Duration = Duration::from_secs(5);
 
 impl Outbox {
     /// Renders `template` for `to` and stores it for delivery, on `conn` (pass the transaction
@@ -53,6 +60,23 @@ impl Outbox {
     /// Tells the worker there is mail.
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Stops the worker: it finishes the message it is sending, hands back the rest of its batch
+    /// (another instance, or this one after a restart, sends them) and ends.
+    pub async fn shut_down(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.stop.notify_one();
+        let worker = self.worker.lock().ok().and_then(|mut w| w.take());
+        if let Some(worker) = worker
+            && rocket::tokio::time::timeout(STOP_WAIT, worker).await.is_err()
+        {
+            log::warn!("the outbox worker did not stop within {STOP_WAIT:?}");
+        }
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
     }
 
     fn backoff(&self, attempts: u32) -> Duration {
@@ -91,7 +115,7 @@ impl Outbox {
     }
 
     async fn run(self: Arc<Self>, db: DatabaseConnection) {
-        loop {
+        while !self.stopping() {
             let claimed = persistence::outbox::claim_due(
                 &db,
                 Utc::now(),
@@ -104,17 +128,31 @@ impl Outbox {
                 Vec::new()
             });
             let busy = claimed.len() as u64 == BATCH;
-            for message in claimed {
+            let mut claimed = claimed.into_iter();
+            for message in claimed.by_ref() {
                 self.deliver(&db, message).await;
+                if self.stopping() {
+                    break;
+                }
             }
-            if busy {
+            let unsent: Vec<i64> = claimed.map(|m| m.id).collect();
+            if !unsent.is_empty()
+                && let Err(e) = persistence::outbox::release(&db, &unsent).await
+            {
+                log::warn!("outbox: could not hand back {} messages (they wait for their lease): {e}", unsent.len());
+            }
+            if busy || self.stopping() {
                 continue;
             }
             let wait = match persistence::outbox::next_due_at(&db).await {
                 Ok(Some(at)) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(IDLE_LOOK),
                 _ => IDLE_LOOK,
             };
-            let _ = rocket::tokio::time::timeout(wait.max(Duration::from_millis(10)), self.wake.notified()).await;
+            rocket::tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = self.stop.notified() => {}
+                _ = rocket::tokio::time::sleep(wait.max(Duration::from_millis(10))) => {}
+            }
         }
     }
 }
@@ -152,15 +190,30 @@ pub fn stage() -> AdHoc {
             max_attempts: config.mail_max_attempts.max(1),
             retry_base: Duration::from_millis(config.mail_retry_base_ms),
             wake: Notify::new(),
+            stopping: AtomicBool::new(false),
+            stop: Notify::new(),
+            worker: Mutex::new(None),
         });
-        Ok(rocket.manage(outbox).attach(AdHoc::on_liftoff("Outbox worker", |rocket| {
-            Box::pin(async move {
-                if let (Some(outbox), Some(db)) =
-                    (rocket.state::<Arc<Outbox>>().cloned(), rocket.state::<DatabaseConnection>().cloned())
-                {
-                    rocket::tokio::spawn(outbox.run(db));
-                }
-            })
-        })))
+        Ok(rocket
+            .manage(outbox)
+            .attach(AdHoc::on_liftoff("Outbox worker", |rocket| {
+                Box::pin(async move {
+                    if let (Some(outbox), Some(db)) =
+                        (rocket.state::<Arc<Outbox>>().cloned(), rocket.state::<DatabaseConnection>().cloned())
+                    {
+                        let worker = rocket::tokio::spawn(outbox.clone().run(db));
+                        if let Ok(mut slot) = outbox.worker.lock() {
+                            *slot = Some(worker);
+                        }
+                    }
+                })
+            }))
+            .attach(AdHoc::on_shutdown("Outbox worker stop", |rocket| {
+                Box::pin(async move {
+                    if let Some(outbox) = rocket.state::<Arc<Outbox>>() {
+                        outbox.shut_down().await;
+                    }
+                })
+            })))
     })
 }

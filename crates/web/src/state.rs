@@ -87,17 +87,23 @@ pub fn stage() -> AdHoc {
         };
         Ok(rocket.manage(db).manage(passwords).attach(AdHoc::on_liftoff("Purge", |rocket| {
             Box::pin(async move {
-                if let Some(db) = rocket.state::<DatabaseConnection>().cloned() {
-                    rocket::tokio::spawn(purge(db));
+                if let (Some(db), Some(config)) =
+                    (rocket.state::<DatabaseConnection>().cloned(), rocket.state::<AppConfig>())
+                {
+                    rocket::tokio::spawn(purge(db, config.avatar_dir()));
                 }
             })
         })))
     })
 }
 
-/// Forgets, every hour, expired sessions, throttling counts older than a day, and revocations of
-/// tokens that have expired anyway.
-async fn purge(db: DatabaseConnection) {
+/// How old an unused avatar file must be before the sweep deletes it.
+const AVATAR_GRACE: Duration = Duration::from_secs(3600);
+
+/// At start-up and then every hour: forgets expired sessions, throttling counts older than a day
+/// and revocations of tokens that have expired anyway, and deletes avatar files a crash left
+/// without an account.
+async fn purge(db: DatabaseConnection, avatar_dir: std::path::PathBuf) {
     let mut every_hour = rocket::tokio::time::interval(Duration::from_secs(3600));
     loop {
         every_hour.tick().await;
@@ -111,5 +117,6 @@ async fn purge(db: DatabaseConnection) {
         if let Err(e) = persistence::revoked_tokens::purge_expired(&db, now).await {
             log::warn!("could not purge revoked tokens that have expired: {e}");
         }
+        crate::avatar::sweep(&avatar_dir, &db, AVATAR_GRACE).await;
     }
 }

@@ -14,7 +14,6 @@ use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::serde::json::Json;
 use rocket::{State, delete, get, options, post, put, routes};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -525,7 +524,7 @@ async fn update_user(
         first_name: me.first_name.clone(),
         last_name: me.last_name.clone(),
     };
-    let txn = db.begin().await?;
+    let txn = persistence::begin_write(db).await?;
     match persistence::users::update_profile(&txn, me.id, update).await {
         Ok(()) => {}
         Err(WriteError::UsernameTaken) => return Ok(invalid("username", "has already been taken")),
@@ -919,7 +918,7 @@ async fn create_article(
         Ok(t) => t,
         Err(a) => return Ok(a),
     };
-    let txn = db.begin().await?;
+    let txn = persistence::begin_write(db).await?;
     let new = persistence::posts::NewPost { user_id: viewer.0.id, title, content, description };
     let (id, _) = persistence::posts::insert(&txn, new, Utc::now()).await?;
     persistence::social::set_tags(&txn, id, &tags).await?;
@@ -988,7 +987,7 @@ async fn update_article(
         Ok(t) => t,
         Err(a) => return Ok(a),
     };
-    let txn = db.begin().await?;
+    let txn = persistence::begin_write(db).await?;
     persistence::posts::update(&txn, row.id, title, content, description, Utc::now()).await?;
     if let Some(tags) = tags {
         persistence::social::set_tags(&txn, row.id, &tags).await?;

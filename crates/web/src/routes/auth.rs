@@ -417,7 +417,7 @@ async fn request_reset(
         let token = accounts::reset_token(keys, config, &account)?;
         return Ok(Answer::ok(&ResetRequested::Exposed(ResetTokenIssued { email: account.email, reset_token: token })));
     }
-    let txn = sea_orm::TransactionTrait::begin(db.inner()).await?;
+    let txn = persistence::begin_write(db).await?;
     accounts::queue_reset_mail(&txn, outbox, keys, config, &account).await?;
     txn.commit().await?;
     outbox.wake();

@@ -3,7 +3,11 @@
 use domain::{PageNumber, Pagination};
 use persistence::DatabaseConnection;
 use rocket::fairing::AdHoc;
+use std::time::Duration;
+
 use rocket::http::uri::Origin;
+use rocket::http::{Header, Status};
+use rocket::serde::json::{Json, Value, json};
 use rocket::{State, get, routes};
 use rocket_dyn_templates::{Template, context};
 use serde::Serialize;
@@ -14,7 +18,38 @@ use crate::guards::CurrentUser;
 use crate::layout::{Layout, PostView};
 
 pub fn stage() -> AdHoc {
-    AdHoc::on_ignite("Main", |rocket| async { rocket.mount("/", routes![index, about]).mount("/home", routes![index]) })
+    AdHoc::on_ignite("Main", |rocket| async {
+        rocket.mount("/", routes![index, about, healthz]).mount("/home", routes![index])
+    })
+}
+
+/// For load balancers: 200 `{"status": "ok"}` while the database answers (within two seconds),
+/// 503 `{"status": "unavailable"}` otherwise. Never cached.
+#[get("/healthz")]
+async fn healthz(db: &State<DatabaseConnection>) -> (Status, Health) {
+    match rocket::tokio::time::timeout(Duration::from_secs(2), db.ping()).await {
+        Ok(Ok(())) => (Status::Ok, Health::says("ok")),
+        Ok(Err(e)) => {
+            log::error!("health check: the database does not answer: {e}");
+            (Status::ServiceUnavailable, Health::says("unavailable"))
+        }
+        Err(_) => {
+            log::error!("health check: the database took over two seconds to answer");
+            (Status::ServiceUnavailable, Health::says("unavailable"))
+        }
+    }
+}
+
+#[derive(rocket::Responder)]
+struct Health {
+    body: Json<Value>,
+    cache: Header<'static>,
+}
+
+impl Health {
+    fn says(status: &str) -> Self {
+        Health { body: Json(json!({ "status": status })), cache: Header::new("Cache-Control", "no-store") }
+    }
 }
 
 /// One page of a listing, with what the page links under it need.

@@ -15,7 +15,6 @@ use rocket::http::uri::Origin;
 use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post, routes};
 use rocket_dyn_templates::{Template, context};
-use sea_orm::TransactionTrait;
 
 use super::Reply;
 use crate::accounts::{self, Login};
@@ -314,7 +313,7 @@ async fn update_account(
     let update =
         ProfileUpdate { username, email, first_name: first_name.into_inner(), last_name: last_name.into_inner() };
     let outcome = async {
-        let txn = db.begin().await?;
+        let txn = persistence::begin_write(db).await?;
         persistence::users::update_profile(&txn, me, update).await?;
         if let Some(name) = &stored {
             persistence::users::set_image_file(&txn, me, Some(name.clone())).await?;

@@ -9,7 +9,6 @@ use rocket::http::RawStr;
 use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post};
 use rocket_dyn_templates::{Template, context};
-use sea_orm::TransactionTrait;
 
 use crate::accounts;
 use crate::config::{AppConfig, SigningKeys};
@@ -64,7 +63,7 @@ pub(super) async fn reset_request(
         Err(_) => None,
     };
     // Every request is counted, and every answer is the same, whether or not the account exists.
-    let txn = db.begin().await?;
+    let txn = persistence::begin_write(db).await?;
     let mailed = if let Some(account) = &account {
         accounts::queue_reset_mail(&txn, outbox, keys, config, account).await?;
         true
@@ -179,7 +178,7 @@ pub(super) async fn change(
         return Ok(Reply::Page(change_form(layout, errors)));
     };
     let hash = passwords.hash(new).await?;
-    let txn = db.begin().await?;
+    let txn = persistence::begin_write(db).await?;
     persistence::users::set_password_hash(&txn, user.user.id, hash).await?;
     // Anyone else signed in as this user is signed out; this browser stays.
     persistence::sessions::delete_for_user(&txn, user.user.id, Some(user.session_secret())).await?;
