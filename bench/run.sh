@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Gazette's benchmark: builds the release binary, seeds SQLite databases with `gazette seed`
+# (100 users and 10,000 posts; 1,000,000 posts for the growth figures), starts the server on
+# each and drives it with wrk at 50 connections. Prints a Markdown table (also written to
+# target/bench/report.md). Anyone can rerun it:
+#
+#   bash bench/run.sh                 # DURATION=10 seconds per figure, CONNECTIONS=50
+#   SKIP_MILLION=1 bash bench/run.sh  # without the 1,000,000-post database (it takes ~1 min to seed)
+#
+# The load generator runs on the same machine as the server: both share its cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION="${DURATION:-10}"
+CONNECTIONS="${CONNECTIONS:-50}"
+THREADS="${THREADS:-2}"
+PORT="${BENCH_PORT:-8077}"
+OUT="target/bench"
+BIN="${CARGO_TARGET_DIR:-target}/release/gazette"
+BASE="http://127.0.0.1:$PORT"
+mkdir -p "$OUT"
+
+if ! command -v wrk >/dev/null 2>&1; then
+  echo "installing wrk (Debian package)" >&2
+  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+fi
+echo "building the release binary" >&2
+cargo build --release --bin gazette >&2
+
+SERVER=""
+stop_server() {
+  if [ -n "$SERVER" ]; then
+    kill "$SERVER" 2>/dev/null || true
+    wait "$SERVER" 2>/dev/null || true
+    SERVER=""
+  fi
+}
+trap stop_server EXIT
+
+# A fresh data folder seeded with $1 posts (100 users); reused between runs of the same size.
+seed() {
+  local posts=$1 dir="$OUT/data-$1"
+  if [ ! -f "$dir/seeded" ]; then
+    rm -rf "$dir" && mkdir -p "$dir"
+    echo "seeding $posts posts" >&2
+    local start=$SECONDS
+    DATABASE_URL="sqlite://$PWD/$dir/gazette.db" ROCKET_DATA_DIR="$dir" "$BIN" seed --users 100 --posts "$posts" >&2
+    echo "seeded in $((SECONDS - start)) s" >&2
+    touch "$dir/seeded"
+  fi
+}
+
+start_server() {
+  local dir="$OUT/data-$1"
+  stop_server
+  ROCKET_PORT="$PORT" ROCKET_DATA_DIR="$dir" ROCKET_MEDIA_DIR="$dir/media" DATABASE_URL="sqlite://$PWD/$dir/gazette.db" \
+    "$BIN" serve >"$OUT/server-$1.log" 2>&1 &
+  SERVER=$!
+  for _ in $(seq 1 100); do curl -fsS "$BASE/healthz" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "the server did not start; see $OUT/server-$1.log" >&2
+  exit 1
+}
+
+# wrk's figures as "requests/s p50_ms p99_ms" (latencies converted to milliseconds).
+measure() {
+  local url=$1; shift
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s --latency "$@" "$url" | awk '
+    function ms(v) {
+      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+      if (v ~ /m$/)  return substr(v, 1, length(v) - 1) * 60000
+      if (v ~ /s$/)  return substr(v, 1, length(v) - 1) * 1000
+      return v
+    }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    $1 == "Requests/sec:" { rps = $2 }
+    /Non-2xx or 3xx responses/ { bad = $NF }
+    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad }'
+}
+
+ROWS=()
+row() { # name, "rps p50 p99 bad"
+  read -r rps p50 p99 bad <<<"$2"
+  local note=""
+  [ "${bad:-0}" -gt 0 ] && note=" ($bad answers not 2xx/3xx)"
+  ROWS+=("| $1 | $rps | $p50 | $p99 |$note")
+  printf '%-40s %8s req/s  p50 %7s ms  p99 %7s ms%s\n' "$1" "$rps" "$p50" "$p99" "$note" >&2
+}
+
+# A login request for wrk: the CSRF cookie and token of one visitor, and a demo account.
+login_script() {
+  local jar="$OUT/login.jar" page token cookie
+  page=$(curl -fsS -c "$jar" "$BASE/login")
+  token=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
+  cookie=$(awk '$6 == "csrf_token" { print $6 "=" $7 }' "$jar")
+  cat >"$OUT/login.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "$cookie"
+wrk.body = "csrf_token=$token&email=demo1%40example.com&password=gazette-demo"
+LUA
+}
+
+peak_rss_mib() {
+  awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER/status"
+}
+
+seed 10000
+start_server 10000
+POST_ID=$(curl -fsS "$BASE/" | sed -n 's/.*href="\/post\/\([0-9]*\)".*/\1/p' | head -n1)
+STATIC=$(curl -fsS "$BASE/" | sed -n 's/.*href="\(\/static\/[^"]*\.css\)".*/\1/p' | head -n1)
+login_script
+curl -fsS "$BASE/" >/dev/null # warm the caches once
+
+home=$(measure "$BASE/")
+row 'GET / (10,000 posts)' "$home"
+row 'GET /?page=1000' "$(measure "$BASE/?page=1000")"
+row "GET /post/$POST_ID" "$(measure "$BASE/post/$POST_ID")"
+row 'GET /user/demo7' "$(measure "$BASE/user/demo7")"
+row 'GET /api/articles' "$(measure "$BASE/api/articles")"
+static=$(measure "$BASE$STATIC")
+row "GET $STATIC (static file)" "$static"
+row 'POST /login (bcrypt cost 12)' "$(measure "$BASE/login" -s "$OUT/login.lua")"
+
+# Page views while a login flood runs (16 connections logging in without pause).
+wrk -t1 -c16 -d"$((DURATION + 4))s" --timeout 30s -s "$OUT/login.lua" "$BASE/login" >"$OUT/flood.txt" &
+FLOOD=$!
+sleep 2
+flooded=$(measure "$BASE/")
+wait "$FLOOD"
+row 'GET / during a login flood' "$flooded"
+flood_logins=$(awk '/Requests\/sec:/ { print $2 }' "$OUT/flood.txt")
+RSS_10K=$(peak_rss_mib)
+
+if [ -z "${SKIP_MILLION:-}" ]; then
+  seed 1000000
+  start_server 1000000
+  curl -fsS "$BASE/" >/dev/null
+  million=$(measure "$BASE/")
+  row 'GET / (1,000,000 posts)' "$million"
+  last_page=$(curl -fsS -o /dev/null -w '%{http_code}' "$BASE/?page=200000")
+  [ "$last_page" = 200 ] || echo "the last page answered $last_page" >&2
+  row 'GET /?page=200000 (last page of 1,000,000)' "$(measure "$BASE/?page=200000")"
+  RSS_1M=$(peak_rss_mib)
+fi
+stop_server
+
+read -r home_rps _ home_p99 _ <<<"$home"
+read -r _ _ flooded_p99 _ <<<"$flooded"
+read -r static_rps _ _ _ <<<"$static"
+{
+  echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(uname -sr); wrk $THREADS threads, $CONNECTIONS connections, ${DURATION} s per figure, on the same machine."
+  echo "Date: $(date -u +%Y-%m-%d). Commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown). SQLite, default settings (5 posts per page, bcrypt cost 12)."
+  echo
+  echo "| Request | Requests/s | p50 (ms) | p99 (ms) |"
+  echo "|---|---:|---:|---:|"
+  printf '%s\n' "${ROWS[@]}"
+  echo
+  echo "| Figure | Value | Goal |"
+  echo "|---|---:|---|"
+  echo "| Logins/s during the flood | $flood_logins | ≥ 6 |"
+  echo "| GET / p99 during the login flood ÷ alone | $(awk -v a="$flooded_p99" -v b="$home_p99" 'BEGIN { printf "%.2f", a / b }') | ≤ 2 |"
+  echo "| GET / ÷ static file (requests/s) | $(awk -v a="$home_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | close to 1 |"
+  if [ -n "${million:-}" ]; then
+    read -r million_rps _ _ _ <<<"$million"
+    echo "| GET / at 10,000 posts ÷ at 1,000,000 posts (requests/s: cost growth) | $(awk -v a="$home_rps" -v b="$million_rps" 'BEGIN { printf "%.2f", a / b }') | ≤ 1.3 |"
+    echo "| Peak RSS, 1,000,000 posts (MiB) | $RSS_1M | ≤ 50 |"
+  fi
+  echo "| Peak RSS, 10,000 posts (MiB) | $RSS_10K | ≤ 50 |"
+} | tee "$OUT/report.md"
