@@ -213,3 +213,23 @@ async fn posts_written_before_slugs_existed_get_one_when_the_database_is_migrate
     assert_eq!((row.id, row.content.as_str(), row.description.as_str()), (7, "Still here", ""));
     assert_eq!(persistence::posts::find_by_id(&db, 7).await.unwrap().unwrap().title, "An Old Post!");
 }
+
+#[rocket::async_test]
+async fn reading_the_blog_sets_no_cookie_and_forms_get_their_token() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    alice.writes_post("Hello").await;
+    let mut visitor = app.browser();
+    for uri in ["/", "/?page=1", "/about", "/post/1", "/user/alice"] {
+        let page = visitor.get(uri).await;
+        assert_eq!(page.status, Status::Ok, "{uri}");
+        assert_eq!(page.set_cookie("csrf_token"), None, "{uri} set a cookie");
+    }
+    for uri in ["/login", "/register", "/reset_password"] {
+        let mut fresh = app.browser();
+        let page = fresh.get(uri).await;
+        assert!(page.set_cookie("csrf_token").is_some(), "{uri} has a form and needs its token");
+        assert!(page.body.contains("name=\"csrf_token\" value=\""), "{uri}");
+        assert!(!page.body.contains("name=\"csrf_token\" value=\"\""), "{uri}");
+    }
+}

@@ -1,5 +1,8 @@
 //! What every page's layout needs (the signed-in user for the navigation, flash messages, the
 //! CSRF token for forms), and the view types templates read.
+//!
+//! A visitor who is not signed in gets a CSRF token (and its cookie) only from pages with a form
+//! ([`Layout::with_form_token`]): reading the blog sets no cookie and costs no encryption.
 
 use persistence::posts::PostWithAuthor;
 use persistence::users::User;
@@ -16,6 +19,7 @@ const DEFAULT_AVATAR: &str = "/static/img/default-avatar.svg";
 pub struct Layout {
     pub current_user: Option<UserView>,
     pub flashes: Vec<FlashView>,
+    /// Empty for visitors on pages without a form.
     pub csrf_token: String,
 }
 
@@ -29,6 +33,12 @@ impl Layout {
     /// Adds a message shown on this page (not carried over a redirect).
     pub fn flash(mut self, category: &str, message: &str) -> Self {
         self.flashes.push(FlashView { category: category.into(), message: message.into() });
+        self
+    }
+
+    /// The layout of a page with a form anyone may fill in (login, registration, password reset).
+    pub fn with_form_token(mut self, token: CsrfToken) -> Self {
+        self.csrf_token = token.0;
         self
     }
 }
@@ -53,9 +63,13 @@ impl<'r> FromRequest<'r> for Layout {
             })
             .into_iter()
             .collect();
-        let csrf_token = match req.guard::<CsrfToken>().await {
-            Outcome::Success(t) => t.0,
-            _ => String::new(),
+        // Signed-in users see the logout form in the navigation on every page.
+        let csrf_token = match current_user {
+            Some(_) => match req.guard::<CsrfToken>().await {
+                Outcome::Success(t) => t.0,
+                _ => String::new(),
+            },
+            None => String::new(),
         };
         Outcome::Success(Layout { current_user, flashes, csrf_token })
     }

@@ -5,22 +5,33 @@ use std::time::Duration;
 
 use persistence::DatabaseConnection;
 use rocket::fairing::AdHoc;
-use rocket::tokio::sync::Semaphore;
 use rocket::tokio::task::spawn_blocking;
 
 use crate::config::AppConfig;
 use crate::error::Error;
 
-/// Hashes and checks passwords on the blocking pool, so that bcrypt never stalls page views.
-/// At most one hash runs per core: a flood of logins queues here instead of starting hundreds
-/// of threads that would crowd the page views off the processor.
+/// Hashes and checks passwords on a pool of its own: one thread per core, each at the lowest
+/// scheduling priority (nice 19, `SCHED_BATCH`), so that bcrypt takes the processor time page
+/// views leave and a flood of logins queues here instead of starving everyone else.
 #[derive(Clone)]
 pub struct Passwords {
     hasher: Arc<domain::PasswordHasher>,
-    permits: Arc<Semaphore>,
+    pool: Arc<rayon::ThreadPool>,
     /// A hash of nothing anyone knows: checked against when an email is unknown, so that a
     /// failed login takes as long whether or not the account exists.
     dummy_hash: Arc<str>,
+}
+
+/// Lowers the calling thread's priority; a failure only costs page views some speed.
+fn lowest_priority() {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy, set_thread_priority_and_policy,
+        thread_native_id,
+    };
+    let policy = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch);
+    if let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, policy) {
+        log::warn!("could not lower the priority of a password thread: {e:?}");
+    }
 }
 
 impl Passwords {
@@ -35,17 +46,29 @@ impl Passwords {
         .await
         .map_err(|e| e.to_string())??;
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-        Ok(Self { hasher: Arc::new(hasher), dummy_hash: dummy_hash.into(), permits: Arc::new(Semaphore::new(cores)) })
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(cores)
+            .thread_name(|i| format!("passwords-{i}"))
+            .start_handler(|_| lowest_priority())
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Self { hasher: Arc::new(hasher), dummy_hash: dummy_hash.into(), pool: Arc::new(pool) })
     }
 
-    /// Runs bcrypt work on the blocking pool once a permit is free.
+    /// Runs bcrypt work on the password pool. Work whose request has gone away (the client
+    /// disconnected while it waited) is skipped.
     async fn run<T: Send + 'static>(
         &self,
         work: impl FnOnce(&domain::PasswordHasher) -> T + Send + 'static,
     ) -> Result<T, Error> {
-        let _permit = self.permits.acquire().await.map_err(|e| Error::Internal(e.to_string()))?;
+        let (answer, answered) = rocket::tokio::sync::oneshot::channel();
         let hasher = self.hasher.clone();
-        spawn_blocking(move || work(&hasher)).await.map_err(|e| Error::Internal(e.to_string()))
+        self.pool.spawn(move || {
+            if !answer.is_closed() {
+                let _ = answer.send(work(&hasher));
+            }
+        });
+        answered.await.map_err(|_| Error::Internal("the password pool stopped".into()))
     }
 
     /// Hashes a password that met the policy.

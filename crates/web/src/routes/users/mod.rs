@@ -20,7 +20,7 @@ use super::Reply;
 use crate::accounts::{self, Login};
 use crate::avatar;
 use crate::config::AppConfig;
-use crate::csrf::CsrfForm;
+use crate::csrf::{CsrfForm, CsrfToken};
 use crate::error::{Error, Result};
 use crate::forms::{Confirm, FieldErrors};
 use crate::guards::{self, CurrentUser};
@@ -76,7 +76,9 @@ struct RegisterForm {
 }
 
 #[get("/register")]
-fn register_page(layout: Layout, user: Option<CurrentUser>) -> Reply {
+fn register_page(layout: Layout,
+    csrf: CsrfToken, user: Option<CurrentUser>) -> Reply {
+    let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Reply::Redirect(Redirect::to("/"));
     }
@@ -90,10 +92,12 @@ fn register_page(layout: Layout, user: Option<CurrentUser>) -> Reply {
 async fn register(
     form: CsrfForm<'_, RegisterForm>,
     layout: Layout,
+    csrf: CsrfToken,
     user: Option<CurrentUser>,
     db: &State<DatabaseConnection>,
     passwords: &State<Passwords>,
 ) -> Result<Reply> {
+    let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Ok(Reply::Redirect(Redirect::to("/")));
     }
@@ -181,7 +185,9 @@ fn login_template(layout: Layout, email: &str, next: Option<&str>) -> Template {
 }
 
 #[get("/login?<next>")]
-fn login_page(next: Option<&str>, layout: Layout, user: Option<CurrentUser>) -> Reply {
+fn login_page(next: Option<&str>, layout: Layout,
+    csrf: CsrfToken, user: Option<CurrentUser>) -> Reply {
+    let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Reply::Redirect(Redirect::to("/"));
     }
@@ -193,6 +199,7 @@ async fn login(
     next: Option<&str>,
     form: CsrfForm<'_, LoginForm>,
     layout: Layout,
+    csrf: CsrfToken,
     user: Option<CurrentUser>,
     client: Option<std::net::IpAddr>,
     cookies: &CookieJar<'_>,
@@ -200,6 +207,7 @@ async fn login(
     config: &State<AppConfig>,
     passwords: &State<Passwords>,
 ) -> Result<Reply> {
+    let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Ok(Reply::Redirect(Redirect::to("/")));
     }

@@ -12,7 +12,7 @@ use rocket_dyn_templates::{Template, context};
 
 use crate::accounts;
 use crate::config::{AppConfig, SigningKeys};
-use crate::csrf::CsrfForm;
+use crate::csrf::{CsrfForm, CsrfToken};
 use crate::error::{Error, Result};
 use crate::forms::FieldErrors;
 use crate::guards::CurrentUser;
@@ -33,7 +33,9 @@ pub(super) struct ResetRequestForm {
 }
 
 #[get("/reset_password")]
-pub(super) fn reset_request_page(layout: Layout, user: Option<CurrentUser>) -> Reply {
+pub(super) fn reset_request_page(layout: Layout,
+    csrf: CsrfToken, user: Option<CurrentUser>) -> Reply {
+    let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Reply::Redirect(Redirect::to("/"));
     }
@@ -44,6 +46,7 @@ pub(super) fn reset_request_page(layout: Layout, user: Option<CurrentUser>) -> R
 pub(super) async fn reset_request(
     form: CsrfForm<'_, ResetRequestForm>,
     layout: Layout,
+    csrf: CsrfToken,
     user: Option<CurrentUser>,
     client: Option<std::net::IpAddr>,
     db: &State<DatabaseConnection>,
@@ -51,6 +54,7 @@ pub(super) async fn reset_request(
     keys: &State<SigningKeys>,
     outbox: &State<Arc<Outbox>>,
 ) -> Result<Reply> {
+    let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Ok(Reply::Redirect(Redirect::to("/")));
     }
@@ -90,10 +94,12 @@ fn reset_form(layout: Layout, token: &str, errors: FieldErrors) -> Reply {
 pub(super) async fn reset_page(
     token: &str,
     layout: Layout,
+    csrf: CsrfToken,
     user: Option<CurrentUser>,
     db: &State<DatabaseConnection>,
     keys: &State<SigningKeys>,
 ) -> Result<Reply> {
+    let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Ok(Reply::Redirect(Redirect::to("/")));
     }
@@ -116,11 +122,13 @@ pub(super) async fn reset(
     token: &str,
     form: CsrfForm<'_, NewPasswordForm>,
     layout: Layout,
+    csrf: CsrfToken,
     user: Option<CurrentUser>,
     db: &State<DatabaseConnection>,
     keys: &State<SigningKeys>,
     passwords: &State<Passwords>,
 ) -> Result<Reply> {
+    let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Ok(Reply::Redirect(Redirect::to("/")));
     }
