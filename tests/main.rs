@@ -164,11 +164,12 @@ async fn a_post_that_is_not_a_form_gets_an_error_page_not_a_crash() {
 async fn a_database_failure_shows_the_500_page_and_nothing_internal() {
     use sea_orm::ConnectionTrait;
     let app = TestApp::spawn().await;
-    app.db.execute_unprepared("ALTER TABLE posts RENAME TO posts_elsewhere").await.unwrap();
+    // Every listing reads the post counts first.
+    app.db.execute_unprepared("ALTER TABLE post_counts RENAME TO counts_elsewhere").await.unwrap();
     let page = app.browser().get("/").await;
     assert_eq!(page.status, Status::InternalServerError);
     assert!(page.shows("Something went wrong (500)"));
-    for internal in ["posts", "SELECT", "relation", "no such table", ".rs", "panicked"] {
+    for internal in ["post_counts", "counts_elsewhere", "posts", "SELECT", "relation", "no such table", ".rs", "panicked"] {
         assert!(!page.body.contains(internal), "{internal} leaked");
     }
 }
@@ -232,4 +233,53 @@ async fn reading_the_blog_sets_no_cookie_and_forms_get_their_token() {
         assert!(page.body.contains("name=\"csrf_token\" value=\""), "{uri}");
         assert!(!page.body.contains("name=\"csrf_token\" value=\"\""), "{uri}");
     }
+}
+
+/// Pages in the older half are found from the oldest end: every page, the partial last one
+/// included, holds exactly the posts it should, in order.
+#[rocket::async_test]
+async fn every_page_holds_its_own_posts_newest_first_from_either_end() {
+    let app = TestApp::with(Settings { posts_per_page: 3, ..Settings::default() }).await;
+    let alice = app.signed_up("alice").await;
+    app.seed_posts(alice.user_id.unwrap(), 11).await;
+    let mut reader = app.browser();
+    let expected: Vec<Vec<u64>> = vec![vec![11, 10, 9], vec![8, 7, 6], vec![5, 4, 3], vec![2, 1]];
+    for (n, posts) in expected.iter().enumerate() {
+        let page = reader.get(&format!("/?page={}", n + 1)).await;
+        assert_eq!(page.status, Status::Ok);
+        let shown: Vec<u64> = page
+            .body
+            .match_indices(">Post ")
+            .filter_map(|(i, _)| page.body[i + 6..].split('<').next()?.parse().ok())
+            .collect();
+        assert_eq!(&shown, posts, "page {}", n + 1);
+    }
+    assert_eq!(reader.get("/?page=5").await.status, Status::NotFound);
+}
+
+/// Post counts are kept by the database: deleting posts, or an account with its posts, keeps
+/// every listing's pages right.
+#[rocket::async_test]
+async fn counts_follow_deletions_of_posts_and_of_whole_accounts() {
+    let app = TestApp::with(Settings { posts_per_page: 2, ..Settings::default() }).await;
+    let mut alice = app.signed_up("alice").await;
+    let bob = app.signed_up("bob").await;
+    app.seed_posts(alice.user_id.unwrap(), 3).await;
+    app.seed_posts(bob.user_id.unwrap(), 2).await;
+    assert_eq!(persistence::posts::count(&app.db, None).await.unwrap(), 5);
+    assert_eq!(persistence::posts::count(&app.db, bob.user_id).await.unwrap(), 2);
+
+    let id = alice.writes_post("Soon gone").await;
+    assert_eq!(persistence::posts::count(&app.db, None).await.unwrap(), 6);
+    let deleted = alice.post_form(&format!("/post/{id}/delete"), &[]).await;
+    assert_eq!(deleted.status, Status::SeeOther);
+    assert_eq!(persistence::posts::count(&app.db, alice.user_id).await.unwrap(), 3);
+
+    let gone = alice.post_form("/account/delete", &[("password", gazette_tests::PASSWORD)]).await;
+    assert_eq!(gone.status, Status::SeeOther, "{}", gone.body);
+    assert_eq!(persistence::posts::count(&app.db, None).await.unwrap(), 2);
+    assert_eq!(persistence::posts::count(&app.db, alice.user_id).await.unwrap(), 0);
+    let mut reader = app.browser();
+    assert_eq!(reader.get("/?page=1").await.status, Status::Ok);
+    assert_eq!(reader.get("/?page=2").await.status, Status::NotFound, "one page of two posts is left");
 }

@@ -14,6 +14,7 @@ mod m20261122_000009_create_tags;
 mod m20261122_000010_create_favorites;
 mod m20261122_000011_create_follows;
 mod m20261122_000012_create_comments;
+mod m20261122_000013_create_post_counts;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000010_create_favorites::Migration),
             Box::new(m20261122_000011_create_follows::Migration),
             Box::new(m20261122_000012_create_comments::Migration),
+            Box::new(m20261122_000013_create_post_counts::Migration),
         ]
     }
 }

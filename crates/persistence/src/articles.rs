@@ -112,7 +112,14 @@ pub async fn list(
     limit: u64,
     offset: u64,
 ) -> Result<(Vec<ArticleRow>, u64), DbErr> {
-    let count = filtered(post::Entity::find(), filter).count(db).await?;
+    let everything = filter.tag.is_none()
+        && filter.author.is_none()
+        && filter.favorited_by.is_none()
+        && filter.followed_by.is_none();
+    let count = match everything {
+        true => crate::posts::count(db, None).await?,
+        false => filtered(post::Entity::find(), filter).count(db).await?,
+    };
     if offset >= count || limit == 0 {
         return Ok((Vec::new(), count));
     }

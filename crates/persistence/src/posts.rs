@@ -3,13 +3,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, TransactionSession, TransactionTrait,
 };
 
 use sea_orm::sea_query::{Order, Query};
 
 use crate::DbErr;
-use crate::entity::{post, user};
+use crate::entity::{post, post_count, user};
 
 /// A post with what listings show of its author.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult, serde::Serialize)]
@@ -130,33 +130,42 @@ pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<Pos
     with_author().filter(post::Column::Id.eq(id)).into_model::<PostWithAuthor>().one(db).await
 }
 
-/// Number of posts, all authors or one.
+/// How many posts there are, from all authors or one: one row the database keeps up to date
+/// (migration 013), not a count.
 pub async fn count(db: &impl ConnectionTrait, author: Option<i64>) -> Result<u64, DbErr> {
-    let mut query = post::Entity::find();
-    if let Some(user_id) = author {
-        query = query.filter(post::Column::UserId.eq(user_id));
-    }
-    query.count(db).await
+    let row = post_count::Entity::find_by_id(author.unwrap_or(0)).one(db).await?;
+    Ok(row.map_or(0, |r| u64::try_from(r.posts).unwrap_or(0)))
 }
 
-/// One page of posts, newest first, from all authors or one.
+/// One page of posts, newest first, from all authors or one (`total` of them, from [`count`]).
 ///
 /// The page's ids are found first from the index alone, so that a deep page skips index entries
-/// rather than whole rows and their authors (a "deferred join": page 1500 of 10 000 posts costs
-/// about what page 1 does).
+/// rather than whole rows and their authors (a "deferred join"); a page in the older half is
+/// found from the oldest end, so that the last page costs what the first does.
 pub async fn list_newest(
     db: &impl ConnectionTrait,
     author: Option<i64>,
     limit: u64,
     offset: u64,
+    total: u64,
 ) -> Result<Vec<PostWithAuthor>, DbErr> {
+    if offset >= total || limit == 0 {
+        return Ok(Vec::new());
+    }
+    let from_oldest = offset > total / 2;
+    let (order, skip, take) = if from_oldest {
+        let end = offset.saturating_add(limit).min(total);
+        (Order::Asc, total - end, end - offset)
+    } else {
+        (Order::Desc, offset, limit)
+    };
     let mut ids = Query::select();
     ids.column(post::Column::Id)
         .from(post::Entity)
-        .order_by(post::Column::DatePosted, Order::Desc)
-        .order_by(post::Column::Id, Order::Desc)
-        .limit(limit)
-        .offset(offset);
+        .order_by(post::Column::DatePosted, order.clone())
+        .order_by(post::Column::Id, order)
+        .limit(take)
+        .offset(skip);
     if let Some(user_id) = author {
         ids.and_where(post::Column::UserId.eq(user_id));
     }

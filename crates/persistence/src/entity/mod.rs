@@ -3,6 +3,7 @@ pub mod favorite;
 pub mod follow;
 pub mod outbox;
 pub mod post;
+pub mod post_count;
 pub mod post_tag;
 pub mod revoked_token;
 pub mod session;
