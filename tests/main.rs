@@ -90,6 +90,10 @@ async fn the_about_page_and_the_stylesheet_are_served() {
     let css = reader.get("/static/css/main.css").await;
     assert_eq!(css.status, Status::Ok);
     assert_eq!(css.content_type.as_deref(), Some("text/css; charset=utf-8"));
+    let response = app.client.get("/static/css/main.css").dispatch().await;
+    assert_eq!(response.headers().get_one("Cache-Control"), Some("public, max-age=3600"));
+    let page = app.client.get("/about").dispatch().await;
+    assert_eq!(page.headers().get_one("Cache-Control"), None, "pages are not cached");
 }
 
 #[rocket::async_test]
@@ -169,7 +173,9 @@ async fn a_database_failure_shows_the_500_page_and_nothing_internal() {
     let page = app.browser().get("/").await;
     assert_eq!(page.status, Status::InternalServerError);
     assert!(page.shows("Something went wrong (500)"));
-    for internal in ["post_counts", "counts_elsewhere", "posts", "SELECT", "relation", "no such table", ".rs", "panicked"] {
+    for internal in
+        ["post_counts", "counts_elsewhere", "posts", "SELECT", "relation", "no such table", ".rs", "panicked"]
+    {
         assert!(!page.body.contains(internal), "{internal} leaked");
     }
 }

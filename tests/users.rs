@@ -332,6 +332,9 @@ async fn a_png_avatar_is_cropped_to_a_125_pixel_square_and_served() {
     let served = app.browser().get(&url).await;
     assert_eq!(served.status, Status::Ok);
     assert_eq!(served.content_type.as_deref(), Some("image/png"));
+    // A new picture gets a new name: browsers may keep this one for good.
+    let cached = app.client.get(url.clone()).dispatch().await;
+    assert_eq!(cached.headers().get_one("Cache-Control"), Some("public, max-age=31536000, immutable"));
     let img = decode(&served.bytes);
     assert_eq!((img.width(), img.height()), (125, 125));
     // The author's posts show it too.

@@ -9,10 +9,20 @@ const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; s
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 pub fn stage() -> AdHoc {
-    AdHoc::on_response("Security headers", |_, response| {
+    AdHoc::on_response("Security and caching headers", |req, response| {
         Box::pin(async move {
             response.set_header(Header::new("Content-Security-Policy", CSP));
             response.set_header(Header::new("Referrer-Policy", "same-origin"));
+            if response.status().class().is_success() {
+                let path = req.uri().path();
+                // Avatars get a new random name whenever they change; the stylesheet and images
+                // change only with a new release.
+                if path.starts_with("/media/avatars/") {
+                    response.set_header(Header::new("Cache-Control", "public, max-age=31536000, immutable"));
+                } else if path.starts_with("/static/") {
+                    response.set_header(Header::new("Cache-Control", "public, max-age=3600"));
+                }
+            }
         })
     })
 }

@@ -73,8 +73,7 @@ impl Listing {
         let page = PageNumber::parse(page).map_err(|_| Error::NotFound)?;
         let total = persistence::posts::count(db, author).await?;
         let pagination = Pagination::new(page, config.posts_per_page, total).ok_or(Error::NotFound)?;
-        let rows =
-            persistence::posts::list_newest(db, author, pagination.per_page, pagination.offset(), total).await?;
+        let rows = persistence::posts::list_newest(db, author, pagination.per_page, pagination.offset(), total).await?;
         Ok(Self {
             posts: rows.into_iter().map(|p| PostView::new(p, viewer)).collect(),
             links: pagination.links(),

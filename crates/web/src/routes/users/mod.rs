@@ -76,8 +76,7 @@ struct RegisterForm {
 }
 
 #[get("/register")]
-fn register_page(layout: Layout,
-    csrf: CsrfToken, user: Option<CurrentUser>) -> Reply {
+fn register_page(layout: Layout, csrf: CsrfToken, user: Option<CurrentUser>) -> Reply {
     let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Reply::Redirect(Redirect::to("/"));
@@ -185,8 +184,7 @@ fn login_template(layout: Layout, email: &str, next: Option<&str>) -> Template {
 }
 
 #[get("/login?<next>")]
-fn login_page(next: Option<&str>, layout: Layout,
-    csrf: CsrfToken, user: Option<CurrentUser>) -> Reply {
+fn login_page(next: Option<&str>, layout: Layout, csrf: CsrfToken, user: Option<CurrentUser>) -> Reply {
     let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Reply::Redirect(Redirect::to("/"));

@@ -33,8 +33,7 @@ pub(super) struct ResetRequestForm {
 }
 
 #[get("/reset_password")]
-pub(super) fn reset_request_page(layout: Layout,
-    csrf: CsrfToken, user: Option<CurrentUser>) -> Reply {
+pub(super) fn reset_request_page(layout: Layout, csrf: CsrfToken, user: Option<CurrentUser>) -> Reply {
     let layout = layout.with_form_token(csrf);
     if user.is_some() {
         return Reply::Redirect(Redirect::to("/"));
