@@ -179,3 +179,19 @@ async fn a_flash_is_shown_once() {
     let again = alice.get(page.location.as_deref().unwrap()).await;
     assert!(again.flashes().is_empty());
 }
+
+#[rocket::async_test]
+async fn listings_cut_long_posts_after_1200_characters_and_the_post_page_shows_them_whole() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let body = format!("{}{}", "é".repeat(1200), "THE END");
+    let created = alice.post_form("/post/new", &[("title", "Long one"), ("content", &body)]).await;
+    assert_eq!(created.status, Status::SeeOther);
+    let home = alice.get("/").await;
+    assert!(home.shows(&format!("{}…", "é".repeat(1200))));
+    assert!(!home.shows("THE END"));
+    assert!(home.shows("Read more"));
+    let full = alice.follow(&created).await;
+    assert!(full.shows(&body));
+    assert!(!full.shows("Read more"));
+}

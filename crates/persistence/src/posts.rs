@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select, TransactionSession, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, TransactionSession, TransactionTrait,
 };
 
 use sea_orm::sea_query::{Order, Query};
@@ -176,6 +176,43 @@ pub async fn list_newest(
         .into_model::<PostWithAuthor>()
         .all(db)
         .await
+}
+
+/// The first page of posts, newest first, from all authors or one, and how many there are: one
+/// query (the count rides along as a column), for the pages read most.
+pub async fn first_page(
+    db: &impl ConnectionTrait,
+    author: Option<i64>,
+    limit: u64,
+) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
+    let total = Query::select()
+        .column(post_count::Column::Posts)
+        .from(post_count::Entity)
+        .and_where(post_count::Column::Owner.eq(author.unwrap_or(0)))
+        .to_owned();
+    let mut ids = Query::select();
+    ids.column(post::Column::Id)
+        .from(post::Entity)
+        .order_by(post::Column::DatePosted, Order::Desc)
+        .order_by(post::Column::Id, Order::Desc)
+        .limit(limit);
+    if let Some(user_id) = author {
+        ids.and_where(post::Column::UserId.eq(user_id));
+    }
+    let statement = with_author()
+        .expr_as(sea_orm::sea_query::Expr::SubQuery(None, Box::new(total.into())), "total")
+        .filter(post::Column::Id.in_subquery(ids))
+        .order_by_desc(post::Column::DatePosted)
+        .order_by_desc(post::Column::Id)
+        .build(db.get_database_backend());
+    let rows = db.query_all_raw(statement).await?;
+    let mut total = 0;
+    let mut posts = Vec::with_capacity(rows.len());
+    for row in rows {
+        total = row.try_get::<i64>("", "total")?;
+        posts.push(PostWithAuthor::from_query_result(&row, "")?);
+    }
+    Ok((posts, u64::try_from(total).unwrap_or(0)))
 }
 
 /// Changes a post's title and body (and, through the API, its description). A new title gives a

@@ -122,7 +122,11 @@ pub struct PostView {
     pub date_iso: String,
     pub edited: bool,
     pub author_username: String,
+    /// The author's name, percent-encoded for `/user/<name>` links.
+    pub author_in_url: String,
     pub author_avatar_url: String,
+    /// The beginning of a long body, for listings (none when the whole body is short enough).
+    pub excerpt: Option<String>,
     /// Whether the viewer may update and delete it.
     pub can_modify: bool,
 }
@@ -136,9 +140,20 @@ impl PostView {
             date_iso: p.date_posted.to_rfc3339(),
             edited: p.updated_at > p.date_posted,
             title: p.title,
+            excerpt: excerpt(&p.content),
             content: p.content,
             author_avatar_url: avatar_url(p.author_image_file.as_deref()),
+            author_in_url: rocket::http::RawStr::new(&p.author_username).percent_encode().to_string(),
             author_username: p.author_username,
         }
     }
+}
+
+/// Characters of a post's body a listing shows before "Read more".
+const EXCERPT_CHARS: usize = 1200;
+
+/// The first [`EXCERPT_CHARS`] characters of a longer body, with an ellipsis.
+fn excerpt(content: &str) -> Option<String> {
+    let (cut, _) = content.char_indices().nth(EXCERPT_CHARS)?;
+    Some(format!("{}…", &content[..cut]))
 }

@@ -71,9 +71,17 @@ impl Listing {
         viewer: Option<&CurrentUser>,
     ) -> Result<Self> {
         let page = PageNumber::parse(page).map_err(|_| Error::NotFound)?;
-        let total = persistence::posts::count(db, author).await?;
-        let pagination = Pagination::new(page, config.posts_per_page, total).ok_or(Error::NotFound)?;
-        let rows = persistence::posts::list_newest(db, author, pagination.per_page, pagination.offset(), total).await?;
+        let per_page = config.posts_per_page;
+        // The first page (the home page) takes one query; deeper pages need the count first.
+        let (rows, pagination) = if page == PageNumber::FIRST {
+            let (rows, total) = persistence::posts::first_page(db, author, per_page).await?;
+            (rows, Pagination::new(page, per_page, total).ok_or(Error::NotFound)?)
+        } else {
+            let total = persistence::posts::count(db, author).await?;
+            let pagination = Pagination::new(page, per_page, total).ok_or(Error::NotFound)?;
+            let rows = persistence::posts::list_newest(db, author, per_page, pagination.offset(), total).await?;
+            (rows, pagination)
+        };
         Ok(Self {
             posts: rows.into_iter().map(|p| PostView::new(p, viewer)).collect(),
             links: pagination.links(),
