@@ -94,10 +94,39 @@ impl Pagination {
     /// last page, and a gap wherever pages are left out between them.
     pub fn links(&self) -> Vec<PageLink> {
         let (page, last) = (self.page, self.total_pages);
+        // Only the shown numbers are visited (the edges and the window around the current page),
+        // so the cost does not grow with the number of pages.
+        let left = 1..=Self::LEFT_EDGE.min(last);
+        let around =
+            page.saturating_sub(Self::LEFT_CURRENT).max(1)..=page.saturating_add(Self::RIGHT_CURRENT).min(last);
+        let right = last.saturating_sub(Self::RIGHT_EDGE).saturating_add(1).max(1)..=last;
+        let mut shown: Vec<u64> = left.chain(around).chain(right).collect();
+        shown.sort_unstable();
+        shown.dedup();
+        let mut links = Vec::with_capacity(shown.len() * 2);
+        let mut previous = 0;
+        for n in shown {
+            if n > previous + 1 {
+                links.push(PageLink::Gap);
+            }
+            links.push(PageLink::Page { number: n, current: n == page });
+            previous = n;
+        }
+        links
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule stated directly: every page number, shown or folded into a gap.
+    fn links_by_visiting_every_page(p: &Pagination) -> Vec<PageLink> {
+        let (page, last) = (p.page, p.total_pages);
         let shown = |n: u64| {
-            n <= Self::LEFT_EDGE
-                || n > last.saturating_sub(Self::RIGHT_EDGE)
-                || (n + Self::LEFT_CURRENT >= page && n <= page + Self::RIGHT_CURRENT)
+            n <= Pagination::LEFT_EDGE
+                || n > last.saturating_sub(Pagination::RIGHT_EDGE)
+                || (n + Pagination::LEFT_CURRENT >= page && n <= page + Pagination::RIGHT_CURRENT)
         };
         let mut links = Vec::new();
         for n in 1..=last {
@@ -109,11 +138,17 @@ impl Pagination {
         }
         links
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+    #[test]
+    fn links_match_the_rule_for_every_page_of_small_and_large_listings() {
+        for total_pages in (1..=12).chain([100, 200_000]) {
+            for page in (1..=total_pages.min(12)).chain([total_pages / 2, total_pages - 1, total_pages]) {
+                let Some(page) = PageNumber::parse(Some(&page.max(1).to_string())).ok() else { continue };
+                let p = Pagination::new(page, 1, total_pages).unwrap();
+                assert_eq!(p.links(), links_by_visiting_every_page(&p), "page {} of {total_pages}", p.page);
+            }
+        }
+    }
 
     fn row(page: u64, total_pages: u64) -> String {
         let p = Pagination::new(PageNumber::parse(Some(&page.to_string())).unwrap(), 1, total_pages).unwrap();
