@@ -111,7 +111,7 @@ start_server 10000
 POST_ID=$(curl -fsS "$BASE/" | sed -n 's/.*href="\/post\/\([0-9]*\)".*/\1/p' | head -n1)
 STATIC=$(curl -fsS "$BASE/" | sed -n 's/.*href="\(\/static\/[^"]*\.css\)".*/\1/p' | head -n1)
 login_script
-curl -fsS "$BASE/" >/dev/null # warm the caches once
+wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$BASE/" >/dev/null # warm up: caches, pool, allocator
 
 home=$(measure "$BASE/")
 row 'GET / (10,000 posts)' "$home"
@@ -138,7 +138,7 @@ RSS_10K=$(peak_rss_mib)
 if [ -z "${SKIP_MILLION:-}" ]; then
   seed 1000000
   start_server 1000000
-  curl -fsS "$BASE/" >/dev/null
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$BASE/" >/dev/null
   million=$(measure "$BASE/")
   row 'GET / (1,000,000 posts)' "$million"
   last_page=$(curl -fsS -o /dev/null -w '%{http_code}' "$BASE/?page=200000")
