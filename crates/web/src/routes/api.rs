@@ -28,38 +28,13 @@ use crate::tokens;
 pub fn stage() -> rocket::fairing::AdHoc {
     rocket::fairing::AdHoc::on_ignite("RealWorld API", |rocket| async {
         let spec = super::openapi::Spec::new(rocket.state::<AppConfig>().map_or("/", |c| c.public_url.as_str()));
-        rocket.manage(spec).mount(
-            "/api",
-            routes![
-                preflight,
-                super::openapi::document,
-                login,
-                register,
-                current_user,
-                update_user,
-                profile,
-                follow,
-                unfollow,
-                list_articles,
-                feed,
-                article,
-                create_article,
-                update_article,
-                delete_article,
-                add_comment,
-                comments,
-                delete_comment,
-                favorite,
-                unfavorite,
-                tags
-            ],
-        )
+        let mut mounted = routes![preflight, super::openapi::document];
+        mounted.extend(operations());
+        rocket.manage(spec).mount("/api", mounted)
     })
 }
 
-/// The operations of this API, for the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
+super::openapi::documented_operations!(
     login,
     register,
     current_user,
@@ -78,9 +53,8 @@ pub fn stage() -> rocket::fairing::AdHoc {
     delete_comment,
     favorite,
     unfavorite,
-    tags
-))]
-pub struct Doc;
+    tags,
+);
 
 type Result<T> = std::result::Result<T, Error>;
 

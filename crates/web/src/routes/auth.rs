@@ -14,7 +14,7 @@ use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Redirect;
 use rocket::serde::json::Json;
-use rocket::{Responder, State, delete, get, post, put, routes};
+use rocket::{Responder, State, delete, get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -28,33 +28,14 @@ use crate::state::Passwords;
 use crate::tokens;
 
 pub fn stage() -> rocket::fairing::AdHoc {
-    rocket::fairing::AdHoc::on_ignite("Auth API", |rocket| async {
-        rocket.mount(
-            "/auth",
-            routes![
-                welcome,
-                create_user,
-                create_session,
-                delete_session,
-                profile,
-                request_reset,
-                reset_password,
-                register,
-                login,
-                status,
-                logout
-            ],
-        )
-    })
+    rocket::fairing::AdHoc::on_ignite("Auth API", |rocket| async { rocket.mount("/auth", operations()) })
 }
 
 const SESSION_COOKIE: &str = "session_id";
 /// A session made through the API lasts as long as a "remember me" login on the site.
 const SESSION_DAYS: i64 = 30;
 
-/// The operations of this API, for the OpenAPI document.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(
+super::openapi::documented_operations!(
     welcome,
     create_user,
     create_session,
@@ -65,9 +46,8 @@ const SESSION_DAYS: i64 = 30;
     register,
     login,
     status,
-    logout
-))]
-pub struct Doc;
+    logout,
+);
 
 // ---- What goes over the wire ----
 

@@ -9,6 +9,23 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 use utoipa::openapi::server::Server;
 use utoipa::{Modify, OpenApi};
 
+/// Declares an API's documented operations once: `operations()` gives their Rocket routes and
+/// `Doc` their part of the OpenAPI document, so no route can be mounted undocumented.
+macro_rules! documented_operations {
+    ($($handler:ident),+ $(,)?) => {
+        /// The documented operations of this API, as routes to mount.
+        fn operations() -> Vec<rocket::Route> {
+            rocket::routes![$($handler),+]
+        }
+
+        /// The operations of this API, for the OpenAPI document.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(paths($($handler),+))]
+        pub struct Doc;
+    };
+}
+pub(crate) use documented_operations;
+
 #[derive(OpenApi)]
 #[openapi(
     info(
