@@ -261,6 +261,16 @@ async fn every_page_holds_its_own_posts_newest_first_from_either_end() {
         assert_eq!(&shown, posts, "page {}", n + 1);
     }
     assert_eq!(reader.get("/?page=5").await.status, Status::NotFound);
+
+    // Eight posts go (another instance, say): a page the old count put in the newer half is
+    // now past the end, and the first page shows what is left.
+    for id in 1..=8 {
+        assert!(persistence::posts::delete(&app.db, id).await.unwrap());
+    }
+    assert_eq!(reader.get("/?page=2").await.status, Status::NotFound);
+    let first = reader.get("/").await;
+    assert!(first.shows("Post 11") && first.shows("Post 9") && !first.shows("Post 8<"));
+    assert!(!first.body.contains("class=\"pager\""), "one page left");
 }
 
 /// Post counts are kept by the database: deleting posts, or an account with its posts, keeps

@@ -3,6 +3,7 @@
 use domain::{PageNumber, Pagination};
 use persistence::DatabaseConnection;
 use rocket::fairing::AdHoc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use rocket::http::uri::Origin;
@@ -19,7 +20,7 @@ use crate::layout::{Layout, PostView};
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Main", |rocket| async {
-        rocket.mount("/", routes![index, about, healthz]).mount("/home", routes![index])
+        rocket.manage(ListingHint::default()).mount("/", routes![index, about, healthz]).mount("/home", routes![index])
     })
 }
 
@@ -60,6 +61,26 @@ pub struct Listing {
     pub links: Vec<domain::PageLink>,
 }
 
+/// The number of posts the last listing of everyone's posts saw, to guess which end a deep page
+/// is nearer. (An author's deeper pages always count first.)
+#[derive(Default)]
+pub struct ListingHint(AtomicU64);
+
+impl ListingHint {
+    fn last_total(&self, author: Option<i64>) -> u64 {
+        match author {
+            None => self.0.load(Ordering::Relaxed),
+            Some(_) => 0,
+        }
+    }
+
+    fn saw(&self, author: Option<i64>, total: u64) {
+        if author.is_none() {
+            self.0.store(total, Ordering::Relaxed);
+        }
+    }
+}
+
 impl Listing {
     /// Page `page` (from `?page=`) of the posts of `author`, or of everyone; 404 for a page
     /// number that is not a positive integer or lies past the last page.
@@ -69,19 +90,28 @@ impl Listing {
         author: Option<i64>,
         page: Option<&str>,
         viewer: Option<&CurrentUser>,
+        hint: &ListingHint,
     ) -> Result<Self> {
         let page = PageNumber::parse(page).map_err(|_| Error::NotFound)?;
         let per_page = config.posts_per_page;
-        // The first page (the home page) takes one query; deeper pages need the count first.
-        let (rows, pagination) = if page == PageNumber::FIRST {
-            let (rows, total) = persistence::posts::first_page(db, author, per_page).await?;
-            (rows, Pagination::new(page, per_page, total).ok_or(Error::NotFound)?)
+        let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+        // A page in the newer half takes one query (posts and count together); one in the older
+        // half is read from the oldest end, which needs the count first. Which half is judged
+        // from the last count seen (only speed depends on it, not what the page shows).
+        let newer_half = offset == 0 || offset <= hint.last_total(author) / 2;
+        let (rows, total) = if newer_half {
+            let (rows, total) = persistence::posts::newest_page(db, author, per_page, offset).await?;
+            // An empty page: past the end (or an empty blog on page 1).
+            if rows.is_empty() && offset > 0 {
+                return Err(Error::NotFound);
+            }
+            (rows, total)
         } else {
             let total = persistence::posts::count(db, author).await?;
-            let pagination = Pagination::new(page, per_page, total).ok_or(Error::NotFound)?;
-            let rows = persistence::posts::list_newest(db, author, per_page, pagination.offset(), total).await?;
-            (rows, pagination)
+            (persistence::posts::list_newest(db, author, per_page, offset, total).await?, total)
         };
+        hint.saw(author, total);
+        let pagination = Pagination::new(page, per_page, total).ok_or(Error::NotFound)?;
         Ok(Self {
             posts: rows.into_iter().map(|p| PostView::new(p, viewer)).collect(),
             links: pagination.links(),
@@ -99,8 +129,9 @@ async fn index(
     viewer: Option<CurrentUser>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
+    hint: &State<crate::routes::main::ListingHint>,
 ) -> Result<Template> {
-    let listing = Listing::load(db, config, None, page, viewer.as_ref()).await?;
+    let listing = Listing::load(db, config, None, page, viewer.as_ref(), hint).await?;
     Ok(Template::render("main/home", context! { layout, listing, page_base: uri.path().as_str() }))
 }
 
