@@ -5,11 +5,12 @@ use rocket::fairing::AdHoc;
 use rocket::http::{Method, RawStr, Status};
 use rocket::request::Request;
 use rocket::response::{Flash, Redirect};
-use rocket::serde::json::{Json, Value, json};
 use rocket::{catch, catchers};
 use rocket_dyn_templates::{Template, context};
 
 use crate::layout::Layout;
+use crate::routes::json::Answer;
+use crate::routes::{api, auth};
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Catchers", |rocket| async {
@@ -22,19 +23,17 @@ pub fn stage() -> AdHoc {
 
 /// Errors under `/auth` answer JSON, in the style of the endpoint's family.
 #[catch(default)]
-fn auth_error(status: Status, req: &Request<'_>) -> (Status, Json<Value>) {
+fn auth_error(status: Status, req: &Request<'_>) -> Answer {
     let reason = status.reason().unwrap_or("Error");
     let path = req.uri().path();
     let token_style = ["/auth/register", "/auth/login", "/auth/status", "/auth/logout"].contains(&path.as_str());
-    let body = if token_style { json!({ "status": "fail", "message": reason }) } else { json!({ "message": reason }) };
-    (status, Json(body))
+    if token_style { auth::fail(status, reason) } else { auth::message(status, reason) }
 }
 
 /// Errors under `/api` answer JSON in the RealWorld shape.
 #[catch(default)]
-fn api_error(status: Status, _: &Request<'_>) -> (Status, Json<Value>) {
-    let reason = status.reason().unwrap_or("Error");
-    (status, Json(json!({ "errors": { "body": [reason] } })))
+fn api_error(status: Status, _: &Request<'_>) -> Answer {
+    api::refused(status, status.reason().unwrap_or("Error"))
 }
 
 async fn page(status: Status, req: &Request<'_>) -> (Status, Template) {

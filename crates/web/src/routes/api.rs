@@ -179,13 +179,10 @@ fn invalid(field: &str, message: impl ToString) -> Answer {
     )
 }
 
-fn refused(s: Status, message: &str) -> Answer {
-    answer(s, &errors_body(message))
-}
-
-/// The `{"errors": ...}` body the catcher sends for refusals made before a handler runs.
-pub fn errors_body(message: &str) -> Errors {
-    Errors { errors: BTreeMap::from([("body".to_owned(), vec![message.to_owned()])]) }
+/// `{"errors": {"body": ["..."]}}` with its status: refusals not about one field (the catcher
+/// answers in this shape too).
+pub(crate) fn refused(s: Status, message: &str) -> Answer {
+    answer(s, &Errors { errors: BTreeMap::from([("body".to_owned(), vec![message.to_owned()])]) })
 }
 
 /// Preflight requests for CORS (the headers themselves come from the CORS fairing).

@@ -113,7 +113,8 @@ pub struct Account {
     registered_on: String,
 }
 
-fn message(status: Status, text: &str) -> Answer {
+/// `{"message": "..."}`: the session service's answers (the catcher uses it too).
+pub(crate) fn message(status: Status, text: &str) -> Answer {
     Answer::new(status, &Message { message: text.to_owned() })
 }
 
@@ -121,7 +122,8 @@ fn email_message(email: &str, text: &str) -> Answer {
     Answer::ok(&EmailMessage { email: email.to_owned(), message: text.to_owned() })
 }
 
-fn fail(status: Status, text: &str) -> Answer {
+/// `{"status": "fail", "message": "..."}`: the token service's refusals (the catcher uses it too).
+pub(crate) fn fail(status: Status, text: &str) -> Answer {
     Answer::new(status, &StatusMessage { status: "fail".into(), message: text.to_owned() })
 }
 
