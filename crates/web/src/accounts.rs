@@ -64,6 +64,12 @@ pub fn reset_token(keys: &SigningKeys, config: &AppConfig, account: &User) -> Re
         .map_err(|e| Error::Internal(format!("reset token: {e}")))
 }
 
+/// An API token (`Authorization: Bearer`/`Token`) for `account`, valid for `auth_token_ttl`.
+pub fn api_token(keys: &SigningKeys, config: &AppConfig, account: &User) -> Result<String, Error> {
+    tokens::api::issue(&keys.auth, account.id, &account.password_hash, config.auth_token_ttl)
+        .map_err(|e| Error::Internal(format!("auth token: {e}")))
+}
+
 /// Stores the reset mail for `account` in the outbox, on `conn` (the caller's transaction).
 pub async fn queue_reset_mail(
     conn: &impl ConnectionTrait,

@@ -23,7 +23,6 @@ use crate::config::{AppConfig, SigningKeys};
 use crate::error::Error;
 use crate::layout::avatar_url;
 use crate::state::Passwords;
-use crate::tokens;
 
 pub fn stage() -> rocket::fairing::AdHoc {
     rocket::fairing::AdHoc::on_ignite("RealWorld API", |rocket| async {
@@ -248,8 +247,7 @@ fn timestamp(t: DateTime<Utc>) -> String {
 }
 
 fn user_answer(config: &AppConfig, keys: &SigningKeys, user: &User) -> Result<Answer> {
-    let token = tokens::api::issue(&keys.auth, user.id, &user.password_hash, config.auth_token_ttl)
-        .map_err(|e| Error::Internal(format!("auth token: {e}")))?;
+    let token = accounts::api_token(keys, config, user)?;
     Ok(ok(&UserAnswer {
         user: UserView {
             email: user.email.clone(),

@@ -469,11 +469,6 @@ pub struct JsonCredentials {
     username: Option<String>,
 }
 
-fn token_for(keys: &SigningKeys, config: &AppConfig, user: &User) -> Result<String> {
-    tokens::api::issue(&keys.auth, user.id, &user.password_hash, config.auth_token_ttl)
-        .map_err(|e| Error::Internal(format!("auth token: {e}")))
-}
-
 /// Registers an account and answers a token.
 #[utoipa::path(
     tag = "Auth: tokens",
@@ -499,7 +494,9 @@ async fn register(
         (Err(m), _) | (_, Err(m)) => return Ok(fail(Status::BadRequest, &m)),
     };
     Ok(match create_account(db, passwords, email, password, body.username.as_deref()).await? {
-        Ok(user) => token_issued(Status::Created, "Successfully registered.", token_for(keys, config, &user)?),
+        Ok(user) => {
+            token_issued(Status::Created, "Successfully registered.", accounts::api_token(keys, config, &user)?)
+        }
         Err(Refusal::Taken) => fail(Status::Conflict, "User already exists. Please log in."),
         Err(Refusal::Invalid(m)) => fail(Status::BadRequest, &m),
     })
@@ -530,7 +527,9 @@ async fn login(
     let email = body.email.as_deref().unwrap_or_default();
     let password = body.password.as_deref().unwrap_or_default();
     Ok(match accounts::log_in(db, passwords, email, password, client).await? {
-        Login::Success(user) => token_issued(Status::Ok, "Successfully logged in.", token_for(keys, config, &user)?),
+        Login::Success(user) => {
+            token_issued(Status::Ok, "Successfully logged in.", accounts::api_token(keys, config, &user)?)
+        }
         Login::Refused => fail(Status::Unauthorized, "Invalid email or password."),
         Login::Throttled(wait) => fail(
             Status::TooManyRequests,
