@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use gazette_web::AppConfig;
 
+// Page views allocate many small, short-lived strings; mimalloc serves them with far less
+// contention between threads than the system allocator (measured in BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "gazette", version, about = "Gazette, a self-hosted blog server")]
 struct Cli {
