@@ -431,9 +431,29 @@ async fn an_author_page_lists_their_posts_with_a_count() {
     assert!(page.shows("Posts by alice (7)"));
     assert!(page.shows("Alice writes") && !page.shows("Bob writes"));
     assert_eq!(page.body.matches("<article class=\"post\">").count(), 5);
+    // Newest first: the post written just now, then the seeded ones from the latest.
+    let order = ["Alice writes", "Post 6", "Post 5", "Post 4", "Post 3"].map(|t| page.body.find(t).unwrap());
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "page 1 out of order");
+    assert!(page.body.contains("href=\"/user/alice\""));
     let second = reader.get("/user/ALICE?page=2").await;
     assert_eq!(second.status, Status::Ok);
     assert_eq!(second.body.matches("<article class=\"post\">").count(), 2);
+    assert!(second.shows("Post 2") && second.shows("Post 1") && !second.shows("Post 3"));
     assert_eq!(reader.get("/user/alice?page=3").await.status, Status::NotFound);
     assert_eq!(reader.get("/user/nobody").await.status, Status::NotFound);
+    assert_eq!(reader.get("/user/alice?page=0").await.status, Status::NotFound);
+}
+
+#[rocket::async_test]
+async fn an_author_without_posts_has_a_page_saying_so() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    alice.writes_post("Alice writes").await;
+    app.signed_up("carol").await;
+    let page = app.browser().get("/user/Carol").await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.shows("Posts by carol (0)"));
+    assert!(page.shows("carol has not posted anything yet."));
+    assert_eq!(page.body.matches("<article class=\"post\">").count(), 0);
+    assert_eq!(app.browser().get("/user/carol?page=2").await.status, Status::NotFound);
 }

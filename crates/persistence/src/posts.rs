@@ -218,6 +218,82 @@ pub async fn newest_page(
     Ok((posts, u64::try_from(total).unwrap_or(0)))
 }
 
+/// An author's page of posts counted from the newest, with the author's account and how many
+/// posts they have, in one query; `None` when no account has that username (in any case).
+///
+/// The account is the query's one row when the page is empty, and rides along on each post's
+/// row otherwise. For pages in the newer half: [`list_newest`] serves the older half faster.
+pub async fn author_page(
+    db: &impl ConnectionTrait,
+    username: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<Option<(crate::users::User, Vec<PostWithAuthor>, u64)>, DbErr> {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
+
+    let key = domain::Username::key_of(username);
+    let author_id = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::UsernameKey.eq(key.clone()))
+        .to_owned();
+    let ids = Query::select()
+        .column(post::Column::Id)
+        .from(post::Entity)
+        // `=` (not `IN`): one author, so the index on (user_id, date_posted) gives the order.
+        .and_where(Expr::col((post::Entity, post::Column::UserId)).eq(Expr::SubQuery(None, Box::new(author_id.into()))))
+        .order_by(post::Column::DatePosted, Order::Desc)
+        .order_by(post::Column::Id, Order::Desc)
+        .limit(limit)
+        .offset(offset)
+        .to_owned();
+    let total = Query::select()
+        .column(post_count::Column::Posts)
+        .from(post_count::Entity)
+        .and_where(Expr::col((post_count::Entity, post_count::Column::Owner)).equals((user::Entity, user::Column::Id)))
+        .to_owned();
+    let page = Alias::new("page");
+    let post_column = |column: post::Column, name: &str| (Expr::col((page.clone(), column)), format!("post_{name}"));
+    let mut select = user::Entity::find()
+        .filter(user::Column::UsernameKey.eq(key))
+        .expr_as(Func::coalesce([Expr::SubQuery(None, Box::new(total.into())), Expr::val(0i64)]), "post_total");
+    QueryTrait::query(&mut select).join_as(
+        JoinType::LeftJoin,
+        post::Entity,
+        page.clone(),
+        Expr::col((page.clone(), post::Column::Id)).in_subquery(ids),
+    );
+    for (expr, name) in [
+        post_column(post::Column::Id, "id"),
+        post_column(post::Column::Title, "title"),
+        post_column(post::Column::Content, "content"),
+        post_column(post::Column::DatePosted, "date_posted"),
+        post_column(post::Column::UpdatedAt, "updated_at"),
+        post_column(post::Column::UserId, "user_id"),
+        post_column(post::Column::Slug, "slug"),
+        post_column(post::Column::Description, "description"),
+        (Expr::col((user::Entity, user::Column::Username)), "post_author_username".to_owned()),
+        (Expr::col((user::Entity, user::Column::ImageFile)), "post_author_image_file".to_owned()),
+    ] {
+        select = select.expr_as(expr, name);
+    }
+    let statement = select
+        .order_by(Expr::col((page.clone(), post::Column::DatePosted)), Order::Desc)
+        .order_by(Expr::col((page, post::Column::Id)), Order::Desc)
+        .build(db.get_database_backend());
+    let rows = db.query_all_raw(statement).await?;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let account = crate::users::User::from(user::Model::from_query_result(first, "")?);
+    let total = first.try_get::<i64>("", "post_total")?;
+    let mut posts = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if row.try_get::<Option<i64>>("", "post_id")?.is_some() {
+            posts.push(PostWithAuthor::from_query_result(row, "post_")?);
+        }
+    }
+    Ok(Some((account, posts, u64::try_from(total).unwrap_or(0))))
+}
+
 /// Changes a post's title and body (and, through the API, its description). A new title gives a
 /// new slug.
 pub async fn update(

@@ -2,6 +2,8 @@
 
 use domain::{PageNumber, Pagination};
 use persistence::DatabaseConnection;
+use persistence::posts::PostWithAuthor;
+use persistence::users::User;
 use rocket::fairing::AdHoc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -111,6 +113,39 @@ impl Listing {
             (persistence::posts::list_newest(db, author, per_page, offset, total).await?, total)
         };
         hint.saw(author, total);
+        Self::of(rows, total, page, per_page, viewer)
+    }
+
+    /// Page `page` of the posts of the account called `username` (in any case), with that
+    /// account; 404 for an unknown account or a page that does not exist. Page 1 takes one query.
+    pub async fn load_author(
+        db: &DatabaseConnection,
+        config: &AppConfig,
+        username: &str,
+        page: Option<&str>,
+        viewer: Option<&CurrentUser>,
+        hint: &ListingHint,
+    ) -> Result<(User, Self)> {
+        let number = PageNumber::parse(page).map_err(|_| Error::NotFound)?;
+        if number.get() > 1 {
+            // A deeper page may be read faster from the oldest end, which needs the count first.
+            let author = persistence::users::find_by_username(db, username).await?.ok_or(Error::NotFound)?;
+            let listing = Self::load(db, config, Some(author.id), page, viewer, hint).await?;
+            return Ok((author, listing));
+        }
+        let per_page = config.posts_per_page;
+        let (author, rows, total) =
+            persistence::posts::author_page(db, username, per_page, 0).await?.ok_or(Error::NotFound)?;
+        Ok((author, Self::of(rows, total, number, per_page, viewer)?))
+    }
+
+    fn of(
+        rows: Vec<PostWithAuthor>,
+        total: u64,
+        page: PageNumber,
+        per_page: u64,
+        viewer: Option<&CurrentUser>,
+    ) -> Result<Self> {
         let pagination = Pagination::new(page, per_page, total).ok_or(Error::NotFound)?;
         Ok(Self {
             posts: rows.into_iter().map(|p| PostView::new(p, viewer)).collect(),

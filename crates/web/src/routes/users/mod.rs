@@ -361,8 +361,7 @@ async fn user_posts(
     config: &State<AppConfig>,
     hint: &State<crate::routes::main::ListingHint>,
 ) -> Result<Template> {
-    let author = persistence::users::find_by_username(db.inner(), username).await?.ok_or(Error::NotFound)?;
-    let listing = Listing::load(db, config, Some(author.id), page, viewer.as_ref(), hint).await?;
+    let (author, listing) = Listing::load_author(db, config, username, page, viewer.as_ref(), hint).await?;
     let page_base = format!("/user/{}", rocket::http::RawStr::new(&author.username).percent_encode());
     let can_delete = viewer.as_ref().is_some_and(|v| v.user.is_admin);
     Ok(Template::render(
