@@ -47,31 +47,49 @@ enum AdminAction {
     Revoke { username: String },
 }
 
-#[rocket::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let figment = gazette_web::figment();
-    let result = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => gazette_web::build(figment).launch().await.map(|_| ()).map_err(|e| e.to_string()),
-        Command::Migrate => match settings(&figment) {
-            Ok(config) => migrate(&config).await.map(|_| println!("database is up to date")),
-            Err(e) => Err(e),
-        },
-        Command::Admin { action } => match settings(&figment) {
-            Ok(config) => admin(&config, action).await,
-            Err(e) => Err(e),
-        },
-        Command::Seed { users, posts } => match settings(&figment) {
-            Ok(config) => seed(&config, users, posts).await,
-            Err(e) => Err(e),
-        },
-    };
+    let result = runtime(&figment).and_then(|(runtime, force_end)| {
+        let result = runtime.block_on(run(cli, figment));
+        if force_end {
+            runtime.shutdown_timeout(std::time::Duration::from_millis(500));
+        }
+        result
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("gazette: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The async runtime, sized from Gazette's settings (`workers`, `max_blocking`, and whether
+/// shutdown ends leftover tasks). `#[rocket::main]` would read these only from a `Rocket.toml`
+/// in the working folder, not from `config/Rocket.toml` where the server's settings live.
+fn runtime(figment: &rocket::figment::Figment) -> Result<(rocket::tokio::runtime::Runtime, bool), String> {
+    let config = rocket::Config::try_from(figment).map_err(|e| format!("settings: {e}"))?;
+    let runtime = rocket::tokio::runtime::Builder::new_multi_thread()
+        .thread_name("rocket-worker-thread")
+        .worker_threads(config.workers)
+        .max_blocking_threads(config.max_blocking)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    Ok((runtime, config.shutdown.force))
+}
+
+async fn run(cli: Cli, figment: rocket::figment::Figment) -> Result<(), String> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => gazette_web::build(figment).launch().await.map(|_| ()).map_err(|e| e.to_string()),
+        Command::Migrate => {
+            let config = settings(&figment)?;
+            migrate(&config).await.map(|_| println!("database is up to date"))
+        }
+        Command::Admin { action } => admin(&settings(&figment)?, action).await,
+        Command::Seed { users, posts } => seed(&settings(&figment)?, users, posts).await,
     }
 }
 
