@@ -102,6 +102,18 @@ wrk.body = "csrf_token=$token&email=demo1%40example.com&password=gazette-demo"
 LUA
 }
 
+# The session cookie of a signed-in demo user: their pages carry their name and form token, so
+# each of their page views is rendered for them (readers' pages may be served again as rendered).
+session_cookie() {
+  local jar="$OUT/session.jar" page token
+  rm -f "$jar"
+  page=$(curl -fsS -c "$jar" -b "$jar" "$BASE/login")
+  token=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
+  curl -fsS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" \
+    --data-urlencode "email=demo2@example.com" --data-urlencode "password=gazette-demo" "$BASE/login"
+  awk '$6 == "session" { print $6 "=" $7 }' "$jar"
+}
+
 peak_rss_mib() {
   awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER/status"
 }
@@ -118,6 +130,9 @@ row 'GET / (10,000 posts)' "$home"
 row 'GET /?page=1000' "$(measure "$BASE/?page=1000")"
 row "GET /post/$POST_ID" "$(measure "$BASE/post/$POST_ID")"
 row 'GET /user/demo7' "$(measure "$BASE/user/demo7")"
+SESSION=$(session_cookie)
+[ -n "$SESSION" ] || { echo "could not sign in a demo user" >&2; exit 1; }
+row 'GET / signed in (rendered for each view)' "$(measure "$BASE/" -H "Cookie: $SESSION")"
 row 'GET /api/articles' "$(measure "$BASE/api/articles")"
 static=$(measure "$BASE$STATIC")
 row "GET $STATIC (static file)" "$static"

@@ -299,3 +299,48 @@ async fn counts_follow_deletions_of_posts_and_of_whole_accounts() {
     assert_eq!(reader.get("/?page=1").await.status, Status::Ok);
     assert_eq!(reader.get("/?page=2").await.status, Status::NotFound, "one page of two posts is left");
 }
+
+/// Pages shown to readers who are not signed in are remembered and served again while nothing on
+/// them changes: a change shows at once, and nothing of one visitor reaches another.
+#[rocket::async_test]
+async fn readers_see_changes_at_once_and_nothing_of_another_visitor() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let id = alice.writes_post("First words").await;
+    let mut reader = app.browser();
+    for _ in 0..2 {
+        let page = reader.get("/").await;
+        assert!(page.shows("First words"));
+        assert!(reader.get(&format!("/post/{id}")).await.shows("First words"));
+    }
+
+    let edited =
+        alice.post_form(&format!("/post/{id}/update"), &[("title", "Better words"), ("content", "Body")]).await;
+    assert_eq!(edited.status, Status::SeeOther);
+    alice.writes_post("Second words").await;
+    for uri in ["/", "/user/alice"] {
+        let page = reader.get(uri).await;
+        assert!(page.shows("Better words") && page.shows("Second words") && !page.shows("First words"), "{uri}");
+    }
+    assert!(reader.get(&format!("/post/{id}")).await.shows("Better words"));
+    assert!(reader.get("/user/alice").await.shows("Posts by alice (2)"));
+
+    // Alice's own view of the same pages (her name, her logout form and its token) stays hers.
+    for uri in ["/", "/user/alice", "/about"] {
+        let hers = alice.get(uri).await;
+        assert!(hers.shows("Logout") && hers.body.contains("name=\"csrf_token\" value=\""), "{uri}");
+        let theirs = app.browser().get(uri).await;
+        assert!(!theirs.shows("Logout") && !theirs.body.contains("csrf_token"), "{uri}");
+        assert!(theirs.shows("Login"), "{uri}");
+    }
+
+    // So does a message meant for one visitor: alice, logged out, is told so on the home page;
+    // the next reader of that page is not.
+    let out = alice.post_form("/logout", &[]).await;
+    let home = alice.follow(&out).await;
+    assert_eq!(home.flashes(), vec![("info".into(), "You have been logged out.".into())]);
+    let next = app.browser().get("/").await;
+    assert!(next.flashes().is_empty() && !next.shows("You have been logged out."));
+    // And once she has read it, her home page is everyone's again.
+    assert!(alice.get("/").await.flashes().is_empty());
+}

@@ -1,12 +1,13 @@
 //! Error pages. Every error renders its own page in the layout; none shows internals. A page
 //! that needs login sends anonymous visitors to the login page instead.
 
+use crate::views::Page;
 use rocket::fairing::AdHoc;
 use rocket::http::{Method, RawStr, Status};
 use rocket::request::Request;
 use rocket::response::{Flash, Redirect};
 use rocket::{catch, catchers};
-use rocket_dyn_templates::{Template, context};
+use rocket_dyn_templates::context;
 
 use crate::layout::Layout;
 use crate::routes::json::Answer;
@@ -36,7 +37,7 @@ fn api_error(status: Status, _: &Request<'_>) -> Answer {
     api::refused(status, status.reason().unwrap_or("Error"))
 }
 
-async fn page(status: Status, req: &Request<'_>) -> (Status, Template) {
+async fn page(status: Status, req: &Request<'_>) -> (Status, Page) {
     let layout = req.guard::<Layout>().await.succeeded();
     let code = status.code;
     let name = match code {
@@ -44,7 +45,7 @@ async fn page(status: Status, req: &Request<'_>) -> (Status, Template) {
         _ if status.class().is_server_error() => "errors/500".to_owned(),
         _ => "errors/default".to_owned(),
     };
-    (status, Template::render(name, context! { layout, code, reason: status.reason().unwrap_or("Error") }))
+    (status, Page::render(name, context! { layout, code, reason: status.reason().unwrap_or("Error") }))
 }
 
 #[catch(401)]
@@ -61,6 +62,6 @@ fn unauthorized(req: &Request<'_>) -> Flash<Redirect> {
 
 /// Every other error: its own page in the layout.
 #[catch(default)]
-async fn any_error(status: Status, req: &Request<'_>) -> (Status, Template) {
+async fn any_error(status: Status, req: &Request<'_>) -> (Status, Page) {
     page(status, req).await
 }

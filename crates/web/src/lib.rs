@@ -18,11 +18,12 @@ mod routes;
 mod state;
 mod throttle;
 mod tokens;
+mod views;
 
 pub use config::{AppConfig, figment};
 
+use crate::views::Views;
 use rocket::{Build, Rocket};
-use rocket_dyn_templates::Template;
 
 /// The application, configured by `figment` (see [`config::figment`]).
 pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {
@@ -30,7 +31,7 @@ pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {
         .attach(config::stage())
         .attach(state::stage())
         .attach(outbox::stage())
-        .attach(Template::fairing())
+        .attach(Views::fairing())
         .attach(routes::files::stage())
         .attach(routes::main::stage())
         .attach(routes::users::stage())

@@ -4,12 +4,13 @@
 
 use std::time::Duration;
 
+use crate::views::Page;
 use chrono::Utc;
 use domain::throttle::Limit;
 use persistence::DatabaseConnection;
 use rocket::Responder;
 use rocket::http::Header;
-use rocket_dyn_templates::{Template, context};
+use rocket_dyn_templates::context;
 
 use crate::error::Error;
 use crate::layout::Layout;
@@ -57,7 +58,7 @@ pub async fn record(db: &impl sea_orm::ConnectionTrait, scope: &str, keys: &[&st
 #[derive(Responder)]
 #[response(status = 429)]
 pub struct TooMany {
-    page: Template,
+    page: Page,
     retry_after: Header<'static>,
 }
 
@@ -65,7 +66,7 @@ impl TooMany {
     pub fn new(layout: Layout, what: &str, wait: Duration) -> Self {
         let when = domain::throttle::describe_wait(wait);
         Self {
-            page: Template::render("errors/429", context! { layout, what, when }),
+            page: Page::render("errors/429", context! { layout, what, when }),
             retry_after: Header::new("Retry-After", wait.as_secs().max(1).to_string()),
         }
     }

@@ -8,11 +8,12 @@ use rocket::fairing::AdHoc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use crate::views::Page;
 use rocket::http::uri::Origin;
 use rocket::http::{Header, Status};
 use rocket::serde::json::{Json, Value, json};
 use rocket::{State, get, routes};
-use rocket_dyn_templates::{Template, context};
+use rocket_dyn_templates::context;
 use serde::Serialize;
 
 use crate::config::AppConfig;
@@ -165,12 +166,12 @@ async fn index(
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
     hint: &State<crate::routes::main::ListingHint>,
-) -> Result<Template> {
+) -> Result<Page> {
     let listing = Listing::load(db, config, None, page, viewer.as_ref(), hint).await?;
-    Ok(Template::render("main/home", context! { layout, listing, page_base: uri.path().as_str() }))
+    Ok(Page::render("main/home", context! { layout, listing, page_base: uri.path().as_str() }))
 }
 
 #[get("/about")]
-fn about(layout: Layout) -> Template {
-    Template::render("main/about", context! { layout })
+fn about(layout: Layout) -> Page {
+    Page::render("main/about", context! { layout })
 }

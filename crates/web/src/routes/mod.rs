@@ -9,14 +9,14 @@ pub mod openapi;
 pub mod posts;
 pub mod users;
 
+use crate::views::Page;
 use rocket::Responder;
 use rocket::response::{Flash, Redirect};
-use rocket_dyn_templates::Template;
 
 /// What a page handler answers: the page, a redirect, or a redirect carrying a flash message.
 #[derive(Responder)]
 pub enum Reply {
-    Page(Template),
+    Page(Page),
     Redirect(Redirect),
     Flash(Flash<Redirect>),
     TooMany(crate::throttle::TooMany),

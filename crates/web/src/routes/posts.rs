@@ -1,5 +1,6 @@
 //! Posts: write, read, update, delete.
 
+use crate::views::Page;
 use chrono::Utc;
 use domain::{Content, Title};
 use persistence::DatabaseConnection;
@@ -8,7 +9,7 @@ use rocket::fairing::AdHoc;
 use rocket::form::FromForm;
 use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post, routes};
-use rocket_dyn_templates::{Template, context};
+use rocket_dyn_templates::context;
 
 use super::Reply;
 use crate::csrf::CsrfForm;
@@ -38,14 +39,8 @@ impl PostForm {
     }
 }
 
-fn form_template(
-    layout: Layout,
-    legend: &str,
-    action: &str,
-    form: impl serde::Serialize,
-    errors: FieldErrors,
-) -> Template {
-    Template::render("posts/form", context! { layout, legend, action, form, errors })
+fn form_template(layout: Layout, legend: &str, action: &str, form: impl serde::Serialize, errors: FieldErrors) -> Page {
+    Page::render("posts/form", context! { layout, legend, action, form, errors })
 }
 
 /// A post id from the path: anything but a number is no post.
@@ -64,7 +59,7 @@ async fn modifiable(db: &DatabaseConnection, raw: &str, user: &CurrentUser) -> R
 }
 
 #[get("/post/new")]
-fn new(layout: Layout, _user: CurrentUser) -> Template {
+fn new(layout: Layout, _user: CurrentUser) -> Page {
     form_template(layout, "New Post", "/post/new", context! { title: "", content: "" }, FieldErrors::default())
 }
 
@@ -86,18 +81,13 @@ async fn create(
 }
 
 #[get("/post/<id>")]
-async fn show(
-    id: &str,
-    layout: Layout,
-    viewer: Option<CurrentUser>,
-    db: &State<DatabaseConnection>,
-) -> Result<Template> {
+async fn show(id: &str, layout: Layout, viewer: Option<CurrentUser>, db: &State<DatabaseConnection>) -> Result<Page> {
     let post = persistence::posts::find_by_id(db.inner(), post_id(id)?).await?.ok_or(Error::NotFound)?;
-    Ok(Template::render("posts/show", context! { layout, post: PostView::new(post, viewer.as_ref()) }))
+    Ok(Page::render("posts/show", context! { layout, post: PostView::new(post, viewer.as_ref()) }))
 }
 
 #[get("/post/<id>/update")]
-async fn edit(id: &str, layout: Layout, user: CurrentUser, db: &State<DatabaseConnection>) -> Result<Template> {
+async fn edit(id: &str, layout: Layout, user: CurrentUser, db: &State<DatabaseConnection>) -> Result<Page> {
     let post = modifiable(db, id, &user).await?;
     let action = format!("/post/{}/update", post.id);
     Ok(form_template(

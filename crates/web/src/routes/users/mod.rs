@@ -3,6 +3,7 @@
 
 mod password;
 
+use crate::views::Page;
 use chrono::Utc;
 use domain::{Email, Password, PersonName, Username};
 use persistence::DatabaseConnection;
@@ -14,7 +15,7 @@ use rocket::http::CookieJar;
 use rocket::http::uri::Origin;
 use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post, routes};
-use rocket_dyn_templates::{Template, context};
+use rocket_dyn_templates::context;
 
 use super::Reply;
 use crate::accounts::{self, Login};
@@ -81,10 +82,7 @@ fn register_page(layout: Layout, csrf: CsrfToken, user: Option<CurrentUser>) -> 
     if user.is_some() {
         return Reply::Redirect(Redirect::to("/"));
     }
-    Reply::Page(Template::render(
-        "users/register",
-        context! { layout, form: context! {}, errors: FieldErrors::default() },
-    ))
+    Reply::Page(Page::render("users/register", context! { layout, form: context! {}, errors: FieldErrors::default() }))
 }
 
 #[post("/register", data = "<form>")]
@@ -119,7 +117,7 @@ async fn register(
         errors.add("email", EMAIL_TAKEN);
     }
     let rerender = |layout, errors| {
-        Reply::Page(Template::render(
+        Reply::Page(Page::render(
             "users/register",
             context! { layout, errors, form: context! {
                 username: &f.username, email: &f.email, first_name: &f.first_name, last_name: &f.last_name,
@@ -175,12 +173,12 @@ fn local_next(next: Option<&str>) -> Option<Origin<'static>> {
     next.and_then(domain::redirect::local_path).and_then(|n| Origin::parse_owned(n.to_owned()).ok())
 }
 
-fn login_template(layout: Layout, email: &str, next: Option<&str>) -> Template {
+fn login_template(layout: Layout, email: &str, next: Option<&str>) -> Page {
     let action = match local_next(next) {
         Some(next) => format!("/login?next={}", rocket::http::RawStr::new(&next.to_string()).percent_encode()),
         None => "/login".to_owned(),
     };
-    Template::render("users/login", context! { layout, action, form: context! { email } })
+    Page::render("users/login", context! { layout, action, form: context! { email } })
 }
 
 #[get("/login?<next>")]
@@ -227,7 +225,7 @@ fn logout_page(layout: Layout, user: Option<CurrentUser>) -> Reply {
     if user.is_none() {
         return Reply::Redirect(Redirect::to("/"));
     }
-    Reply::Page(Template::render("users/logout", context! { layout }))
+    Reply::Page(Page::render("users/logout", context! { layout }))
 }
 
 #[post("/logout", data = "<_form>")]
@@ -256,12 +254,12 @@ struct AccountForm<'r> {
     picture: Option<TempFile<'r>>,
 }
 
-fn account_template(layout: Layout, user: &CurrentUser, form: impl serde::Serialize, errors: FieldErrors) -> Template {
-    Template::render("users/account", context! { layout, user: UserView::from(&user.user), form, errors })
+fn account_template(layout: Layout, user: &CurrentUser, form: impl serde::Serialize, errors: FieldErrors) -> Page {
+    Page::render("users/account", context! { layout, user: UserView::from(&user.user), form, errors })
 }
 
 #[get("/account")]
-fn account(layout: Layout, user: CurrentUser) -> Template {
+fn account(layout: Layout, user: CurrentUser) -> Page {
     let u = &user.user;
     let form = context! {
         username: &u.username, email: &u.email,
@@ -360,11 +358,11 @@ async fn user_posts(
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
     hint: &State<crate::routes::main::ListingHint>,
-) -> Result<Template> {
+) -> Result<Page> {
     let (author, listing) = Listing::load_author(db, config, username, page, viewer.as_ref(), hint).await?;
     let page_base = format!("/user/{}", rocket::http::RawStr::new(&author.username).percent_encode());
     let can_delete = viewer.as_ref().is_some_and(|v| v.user.is_admin);
-    Ok(Template::render(
+    Ok(Page::render(
         "users/user_posts",
         context! { layout, author: UserView::from(&author), listing, page_base, can_delete },
     ))

@@ -2,13 +2,14 @@
 
 use std::sync::Arc;
 
+use crate::views::Page;
 use domain::Password;
 use persistence::DatabaseConnection;
 use rocket::form::FromForm;
 use rocket::http::RawStr;
 use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post};
-use rocket_dyn_templates::{Template, context};
+use rocket_dyn_templates::context;
 
 use crate::accounts;
 use crate::config::{AppConfig, SigningKeys};
@@ -38,7 +39,7 @@ pub(super) fn reset_request_page(layout: Layout, csrf: CsrfToken, user: Option<C
     if user.is_some() {
         return Reply::Redirect(Redirect::to("/"));
     }
-    Reply::Page(Template::render("users/reset_request", context! { layout, email: "" }))
+    Reply::Page(Page::render("users/reset_request", context! { layout, email: "" }))
 }
 
 #[post("/reset_password", data = "<form>")]
@@ -86,7 +87,7 @@ fn invalid_token() -> Reply {
 
 fn reset_form(layout: Layout, token: &str, errors: FieldErrors) -> Reply {
     let action = format!("/reset_password/{}", RawStr::new(token).percent_encode());
-    Reply::Page(Template::render("users/reset_token", context! { layout, action, errors }))
+    Reply::Page(Page::render("users/reset_token", context! { layout, action, errors }))
 }
 
 #[get("/reset_password/<token>")]
@@ -157,12 +158,12 @@ pub(super) struct ChangePasswordForm {
     confirm_password: String,
 }
 
-fn change_form(layout: Layout, errors: FieldErrors) -> Template {
-    Template::render("users/change_password", context! { layout, errors })
+fn change_form(layout: Layout, errors: FieldErrors) -> Page {
+    Page::render("users/change_password", context! { layout, errors })
 }
 
 #[get("/password/change")]
-pub(super) fn change_page(layout: Layout, _user: CurrentUser) -> Template {
+pub(super) fn change_page(layout: Layout, _user: CurrentUser) -> Page {
     change_form(layout, FieldErrors::default())
 }
 
@@ -194,6 +195,6 @@ pub(super) async fn change(
 }
 
 #[get("/password/change/done")]
-pub(super) fn change_done(layout: Layout, _user: CurrentUser) -> Template {
-    Template::render("users/change_password_done", context! { layout })
+pub(super) fn change_done(layout: Layout, _user: CurrentUser) -> Page {
+    Page::render("users/change_password_done", context! { layout })
 }

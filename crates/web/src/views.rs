@@ -1,0 +1,208 @@
+//! Pages: Tera templates from `templates/`, rendered from a context that is serialised once.
+//!
+//! `rocket_dyn_templates` finds the templates (and, in debug builds, reloads them when they
+//! change); [`Views`] keeps the engine it loaded and renders [`Page`]s with it. A page shown to a
+//! visitor who is not signed in (no account, no form token, no message) is remembered by its
+//! template and context: the next visitor served the same context gets the same HTML without
+//! rendering it again. The context holds everything the page shows, so a changed post, count or
+//! page number is a different context and renders afresh; nothing can go stale.
+
+use std::borrow::Cow;
+use std::hash::Hash;
+use std::io::Cursor;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use rocket::fairing::Fairing;
+use rocket::http::{ContentType, Status};
+use rocket::request::Request;
+use rocket::response::{self, Responder, Response};
+use rocket_dyn_templates::Template;
+use rocket_dyn_templates::tera::{self, Tera};
+use serde::Serialize;
+use serde_json::Value;
+use siphasher::sip128::{Hasher128, SipHasher13};
+
+/// Bytes of remembered pages kept at most (the least used go first).
+const MEMO_BYTES: u64 = 4 * 1024 * 1024;
+/// A page larger than this is not remembered.
+const MEMO_PAGE_MAX: usize = 256 * 1024;
+
+/// The templates and the pages remembered from them; managed state.
+#[derive(Clone)]
+pub struct Views(Arc<Inner>);
+
+struct Inner {
+    tera: RwLock<Arc<Tera>>,
+    /// Bumped whenever the templates are (re)loaded, so that no page outlives its template.
+    generation: AtomicU64,
+    memo: quick_cache::sync::Cache<u128, Arc<[u8]>, PageBytes>,
+    /// The hash key: chosen at random per process, so that nobody can aim at a collision.
+    keys: (u64, u64),
+}
+
+#[derive(Clone)]
+struct PageBytes;
+
+impl quick_cache::Weighter<u128, Arc<[u8]>> for PageBytes {
+    fn weight(&self, _: &u128, page: &Arc<[u8]>) -> u64 {
+        page.len() as u64
+    }
+}
+
+impl Views {
+    fn new() -> Self {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        let memo = quick_cache::sync::Cache::with_weighter(1024, MEMO_BYTES, PageBytes);
+        Views(Arc::new(Inner {
+            tera: RwLock::new(Arc::new(Tera::default())),
+            generation: AtomicU64::new(0),
+            memo,
+            keys: (rng.r#gen(), rng.r#gen()),
+        }))
+    }
+
+    /// The fairing that loads the templates and manages the [`Views`] rendering them.
+    pub fn fairing() -> impl Fairing {
+        let views = Views::new();
+        let loaded = views.clone();
+        let fairing = Template::custom(move |engines| loaded.use_templates(&engines.tera));
+        rocket::fairing::AdHoc::on_ignite("Views", |rocket| async move { rocket.manage(views).attach(fairing) })
+    }
+
+    fn use_templates(&self, tera: &Tera) {
+        match self.0.tera.write() {
+            Ok(mut current) => *current = Arc::new(tera.clone()),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(tera.clone()),
+        }
+        self.0.generation.fetch_add(1, Ordering::Relaxed);
+        self.0.memo.clear();
+    }
+
+    fn tera(&self) -> Arc<Tera> {
+        match self.0.tera.read() {
+            Ok(tera) => Arc::clone(&tera),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Renders `name` with `context`, or hands back the same page rendered before.
+    fn render(&self, name: &str, context: Value) -> Result<Arc<[u8]>, tera::Error> {
+        let key = shareable(&context).then(|| self.key(name, &context));
+        if let Some(page) = key.and_then(|k| self.0.memo.get(&k)) {
+            return Ok(page);
+        }
+        let html = self.tera().render(name, &tera::Context::from_value(context)?)?;
+        let page: Arc<[u8]> = Arc::from(html.into_bytes());
+        if let Some(key) = key
+            && page.len() <= MEMO_PAGE_MAX
+        {
+            self.0.memo.insert(key, Arc::clone(&page));
+        }
+        Ok(page)
+    }
+
+    fn key(&self, name: &str, context: &Value) -> u128 {
+        let mut hasher = SipHasher13::new_with_keys(self.0.keys.0, self.0.keys.1);
+        self.0.generation.load(Ordering::Relaxed).hash(&mut hasher);
+        name.hash(&mut hasher);
+        context.hash(&mut hasher);
+        hasher.finish128().as_u128()
+    }
+}
+
+/// Whether a page's context holds nothing of one visitor: no account, no form token, no
+/// message. Only such pages are remembered.
+fn shareable(context: &Value) -> bool {
+    let Some(layout) = context.get("layout") else { return true };
+    layout.get("current_user").is_none_or(Value::is_null)
+        && layout.get("csrf_token").and_then(Value::as_str).is_none_or(str::is_empty)
+        && layout.get("flashes").and_then(Value::as_array).is_none_or(Vec::is_empty)
+}
+
+/// A page to answer with: a template and its context, rendered as HTML when sent.
+pub struct Page {
+    name: Cow<'static, str>,
+    context: Result<Value, serde_json::Error>,
+}
+
+impl Page {
+    /// The page `name` (a template under `templates/`, without `.html.tera`) showing `context`.
+    pub fn render(name: impl Into<Cow<'static, str>>, context: impl Serialize) -> Self {
+        Page { name: name.into(), context: serde_json::to_value(context) }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for Page {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
+        let Some(views) = req.rocket().state::<Views>() else {
+            log::error!("no templates: the Views fairing is not attached");
+            return Err(Status::InternalServerError);
+        };
+        let context = self.context.map_err(|e| {
+            log::error!("page {}: its context cannot be serialised: {e}", self.name);
+            Status::InternalServerError
+        })?;
+        let page = views.render(&self.name, context).map_err(|e| {
+            log::error!("page {}: {e:?}", self.name);
+            Status::InternalServerError
+        })?;
+        Response::build().header(ContentType::HTML).sized_body(page.len(), Cursor::new(page)).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn views(template: &str) -> Views {
+        let views = Views::new();
+        let mut tera = Tera::default();
+        tera.add_raw_template("page", template).unwrap();
+        views.use_templates(&tera);
+        views
+    }
+
+    fn reader(title: &str) -> Value {
+        json!({ "layout": { "current_user": null, "csrf_token": "", "flashes": [] }, "title": title })
+    }
+
+    #[test]
+    fn a_readers_page_is_rendered_once_per_context() {
+        let views = views("<h1>{{ title }}</h1>");
+        let first = views.render("page", reader("Hello")).unwrap();
+        let again = views.render("page", reader("Hello")).unwrap();
+        assert_eq!(&*first, b"<h1>Hello</h1>");
+        assert!(Arc::ptr_eq(&first, &again), "the same context renders once");
+        let other = views.render("page", reader("Bye")).unwrap();
+        assert_eq!(&*other, b"<h1>Bye</h1>");
+    }
+
+    #[test]
+    fn pages_of_one_visitor_are_never_remembered() {
+        let views = views("{{ title }}");
+        for layout in [
+            json!({ "current_user": { "username": "alice" }, "csrf_token": "t", "flashes": [] }),
+            json!({ "current_user": null, "csrf_token": "token", "flashes": [] }),
+            json!({ "current_user": null, "csrf_token": "", "flashes": [{ "category": "info", "message": "Hi" }] }),
+        ] {
+            let context = json!({ "layout": layout, "title": "Mine" });
+            let first = views.render("page", context.clone()).unwrap();
+            let again = views.render("page", context).unwrap();
+            assert_eq!(&*first, b"Mine");
+            assert!(!Arc::ptr_eq(&first, &again), "{layout}");
+        }
+    }
+
+    #[test]
+    fn reloaded_templates_render_afresh() {
+        let views = views("old {{ title }}");
+        assert_eq!(&*views.render("page", reader("x")).unwrap(), b"old x");
+        let mut tera = Tera::default();
+        tera.add_raw_template("page", "new {{ title }}").unwrap();
+        views.use_templates(&tera);
+        assert_eq!(&*views.render("page", reader("x")).unwrap(), b"new x");
+    }
+}
