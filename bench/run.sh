@@ -148,6 +148,21 @@ flooded=$(measure "$BASE/")
 wait "$FLOOD"
 row 'GET / during a login flood' "$flooded"
 flood_logins=$(awk '/Requests\/sec:/ { print $2 }' "$OUT/flood.txt")
+# The same flood against a steady, heavy reading load instead of a saturating one: each of the
+# 50 connections waits 25 ms between page views (about 2,000 views a second).
+cat >"$OUT/paced.lua" <<'LUA'
+function delay() return 25 end
+LUA
+paced=$(measure "$BASE/" -s "$OUT/paced.lua")
+row 'GET / at a steady ~2,000 views/s' "$paced"
+wrk -t1 -c16 -d"$((DURATION + 4))s" --timeout 30s -s "$OUT/login.lua" "$BASE/login" >"$OUT/flood-paced.txt" &
+FLOOD=$!
+sleep 2
+paced_flooded=$(measure "$BASE/" -s "$OUT/paced.lua")
+wait "$FLOOD"
+row 'GET / at ~2,000 views/s during a login flood' "$paced_flooded"
+paced_logins=$(awk '/Requests\/sec:/ { print $2 }' "$OUT/flood-paced.txt")
+sleep 10
 RSS_10K=$(peak_rss_mib)
 
 if [ -z "${SKIP_MILLION:-}" ]; then
@@ -176,8 +191,12 @@ read -r static_rps _ _ _ <<<"$static"
   echo
   echo "| Figure | Value | Goal |"
   echo "|---|---:|---|"
-  echo "| Logins/s during the flood | $flood_logins | ≥ 6 |"
+  echo "| Logins/s during the flood (page views taking all they can) | $flood_logins | ≥ 6 |"
   echo "| GET / p99 during the login flood ÷ alone | $(awk -v a="$flooded_p99" -v b="$home_p99" 'BEGIN { printf "%.2f", a / b }') | ≤ 2 |"
+  read -r _ _ paced_p99 _ <<<"$paced"
+  read -r _ _ paced_flooded_p99 _ <<<"$paced_flooded"
+  echo "| Logins/s during the flood (page views at ~2,000/s) | $paced_logins | ≥ 6 |"
+  echo "| GET / p99 at ~2,000/s during the login flood ÷ alone | $(awk -v a="$paced_flooded_p99" -v b="$paced_p99" 'BEGIN { printf "%.2f", a / b }') | ≤ 2 |"
   echo "| GET / ÷ static file (requests/s) | $(awk -v a="$home_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | close to 1 |"
   if [ -n "${million:-}" ]; then
     read -r million_rps _ _ _ <<<"$million"

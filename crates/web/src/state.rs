@@ -11,8 +11,10 @@ use crate::config::AppConfig;
 use crate::error::Error;
 
 /// Hashes and checks passwords on a pool of its own: one thread per core, each at the lowest
-/// scheduling priority (nice 19, `SCHED_BATCH`), so that bcrypt takes the processor time page
-/// views leave and a flood of logins queues here instead of starving everyone else.
+/// scheduling priority (`SCHED_IDLE`), so that bcrypt takes the processor time page views leave
+/// and a flood of logins queues here instead of starving everyone else. (Measured against nice
+/// 19 with `SCHED_BATCH`: page views' p99 under a login flood 1.8x instead of 2.0x its value
+/// alone, for 4 instead of 4.5 logins/s while pages take all they can; see BENCHMARKS.md.)
 #[derive(Clone)]
 pub struct Passwords {
     hasher: Arc<domain::PasswordHasher>,
@@ -28,7 +30,7 @@ fn lowest_priority() {
         NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy, set_thread_priority_and_policy,
         thread_native_id,
     };
-    let policy = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch);
+    let policy = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Idle);
     if let Err(e) = set_thread_priority_and_policy(thread_native_id(), ThreadPriority::Min, policy) {
         log::warn!("could not lower the priority of a password thread: {e:?}");
     }
