@@ -190,6 +190,10 @@ async fn articles_are_the_sites_posts_with_slugs_tags_favorites_and_comments() {
     let (_, body) = call(&mut c, Get, "/api/articles?favorited=bob", None, None).await;
     assert_eq!(body["articlesCount"], 1);
     assert!(body["articles"][0].get("body").is_none(), "lists carry no body");
+    assert_eq!(body["articles"][0]["favoritesCount"], 1);
+    let (_, body) = call(&mut c, Get, "/api/articles", None, None).await;
+    let listed = body["articles"].as_array().unwrap().iter().find(|a| a["slug"] == "how-to-train-your-dragon").cloned();
+    assert_eq!(listed.map(|a| a["favoritesCount"].clone()), Some(json!(1)), "counted in the whole listing too");
     let (_, body) = call(&mut c, Delete, "/api/articles/how-to-train-your-dragon/favorite", None, Some(&bob)).await;
     assert_eq!(body["article"]["favoritesCount"], 0);
 

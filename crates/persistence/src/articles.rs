@@ -5,11 +5,11 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, RelationTrait, Select,
+    QuerySelect, QueryTrait, RelationTrait, Select,
 };
 
 use crate::DbErr;
-use crate::entity::{favorite, follow, post, post_tag, user};
+use crate::entity::{favorite, follow, post, post_count, post_tag, user};
 
 /// A post with what the API shows of its author.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
@@ -26,6 +26,8 @@ pub struct ArticleRow {
     pub author_bio: Option<String>,
     pub author_image_file: Option<String>,
     pub author_image_url: Option<String>,
+    /// How many users favour it.
+    pub favorites_count: i64,
 }
 
 /// Which posts to list.
@@ -58,6 +60,23 @@ fn select() -> Select<post::Entity> {
         .column_as(user::Column::Bio, "author_bio")
         .column_as(user::Column::ImageFile, "author_image_file")
         .column_as(user::Column::ImageUrl, "author_image_url")
+        .expr_as(
+            Expr::SubQuery(
+                None,
+                Box::new(
+                    Query::select()
+                        .expr(Expr::col(favorite::Column::UserId).count())
+                        .from(favorite::Entity)
+                        .and_where(
+                            Expr::col((favorite::Entity, favorite::Column::PostId))
+                                .equals((post::Entity, post::Column::Id)),
+                        )
+                        .to_owned()
+                        .into(),
+                ),
+            ),
+            "favorites_count",
+        )
         .join(JoinType::InnerJoin, post::Relation::User.def())
 }
 
@@ -116,21 +135,40 @@ pub async fn list(
         && filter.author.is_none()
         && filter.favorited_by.is_none()
         && filter.followed_by.is_none();
-    let count = match everything {
-        true => crate::posts::count(db, None).await?,
-        false => filtered(post::Entity::find(), filter).count(db).await?,
+    let page = |select: Select<post::Entity>| {
+        filtered(select, filter)
+            .order_by_desc(post::Column::DatePosted)
+            .order_by_desc(post::Column::Id)
+            .limit(limit)
+            .offset(offset)
     };
-    if offset >= count || limit == 0 {
-        return Ok((Vec::new(), count));
+    if !everything {
+        let count = filtered(post::Entity::find(), filter).count(db).await?;
+        if offset >= count || limit == 0 {
+            return Ok((Vec::new(), count));
+        }
+        return Ok((page(select()).into_model::<ArticleRow>().all(db).await?, count));
     }
-    let rows = filtered(select(), filter)
-        .order_by_desc(post::Column::DatePosted)
-        .order_by_desc(post::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .into_model::<ArticleRow>()
-        .all(db)
-        .await?;
+    // Everything: the count of all posts (kept by triggers) rides along on each row.
+    let total = Query::select()
+        .column(post_count::Column::Posts)
+        .from(post_count::Entity)
+        .and_where(post_count::Column::Owner.eq(0))
+        .to_owned();
+    let statement =
+        page(select()).expr_as(Expr::SubQuery(None, Box::new(total.into())), "total").build(db.get_database_backend());
+    let found = db.query_all_raw(statement).await?;
+    let mut rows = Vec::with_capacity(found.len());
+    let mut count = None;
+    for row in &found {
+        count = Some(row.try_get::<i64>("", "total")?);
+        rows.push(ArticleRow::from_query_result(row, "")?);
+    }
+    let count = match count {
+        Some(n) => u64::try_from(n).unwrap_or(0),
+        // An empty page: past the end, or no posts at all.
+        None => crate::posts::count(db, None).await?,
+    };
     Ok((rows, count))
 }
 

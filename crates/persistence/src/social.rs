@@ -55,23 +55,6 @@ pub async fn unfavorite(db: &impl ConnectionTrait, user_id: i64, post_id: i64) -
     favorite::Entity::delete_by_id((user_id, post_id)).exec(db).await.map(|_| ())
 }
 
-/// How many users favour each of `posts` (posts nobody favours are absent).
-pub async fn favorite_counts(db: &impl ConnectionTrait, posts: &[i64]) -> Result<HashMap<i64, i64>, DbErr> {
-    if posts.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i64, i64)> = favorite::Entity::find()
-        .select_only()
-        .column(favorite::Column::PostId)
-        .column_as(Expr::expr(Func::count(Expr::col(favorite::Column::UserId))), "n")
-        .filter(favorite::Column::PostId.is_in(posts.iter().copied()))
-        .group_by(favorite::Column::PostId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
 /// Which of `posts` the `viewer` favours.
 pub async fn favored_among(db: &impl ConnectionTrait, viewer: i64, posts: &[i64]) -> Result<HashSet<i64>, DbErr> {
     if posts.is_empty() {

@@ -3,7 +3,7 @@
 //! RealWorld repository; every answer is JSON. The types below are both what goes over the wire
 //! and what `GET /api/openapi.json` describes.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{Content, Email, Password, Title, Username};
@@ -613,7 +613,6 @@ async fn article_views(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let authors: Vec<i64> = rows.iter().map(|r| r.user_id).collect::<HashSet<_>>().into_iter().collect();
     let mut tags = persistence::social::tags_of(db, &ids).await?;
-    let counts = persistence::social::favorite_counts(db, &ids).await?;
     let (favored, followed) = match viewer {
         Some(v) => (
             persistence::social::favored_among(db, v.id, &ids).await?,
@@ -621,7 +620,7 @@ async fn article_views(
         ),
         None => (HashSet::new(), HashSet::new()),
     };
-    let seen = Seen { counts: &counts, favored: &favored, followed: &followed };
+    let seen = Seen { favored: &favored, followed: &followed };
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -633,7 +632,6 @@ async fn article_views(
 
 /// What the listing queries found about a page of articles.
 struct Seen<'a> {
-    counts: &'a HashMap<i64, i64>,
     favored: &'a HashSet<i64>,
     followed: &'a HashSet<i64>,
 }
@@ -648,7 +646,7 @@ fn article_view(config: &AppConfig, r: ArticleRow, tag_list: Vec<String>, seen: 
         created_at: timestamp(r.date_posted),
         updated_at: timestamp(r.updated_at),
         favorited: seen.favored.contains(&r.id),
-        favorites_count: seen.counts.get(&r.id).copied().unwrap_or(0),
+        favorites_count: r.favorites_count,
         author: ProfileView {
             username: r.author_username,
             bio: r.author_bio.unwrap_or_default(),
@@ -1144,6 +1142,10 @@ async fn set_favorite(
     } else {
         persistence::social::unfavorite(db, viewer.id, row.id).await?;
     }
+    // Read again for the new count (the article may also have gone in the meantime).
+    let Some(row) = persistence::articles::find_by_id(db, row.id).await? else {
+        return Ok(refused(Status::NotFound, "article not found"));
+    };
     one_article(db, config, row, Some(viewer)).await
 }
 
