@@ -43,8 +43,10 @@ pub enum MailError {
     Delivery(String),
 }
 
-/// Mail templates: `<name>.txt.tera` (required) and `<name>.html.tera` (optional), plus
-/// `<name>.subject.tera` for the subject line.
+/// Mail templates, one folder per message: `<name>/subject.txt.tera` (the subject line),
+/// `<name>/text.txt.tera` (the plain-text body) and, optionally, `<name>/html.html.tera`.
+/// (Distinct file names keep them apart for the page renderer too, which reads the same
+/// folder and names templates without their extensions.)
 pub struct Templates {
     tera: tera::Tera,
 }
@@ -63,9 +65,9 @@ impl Templates {
     pub fn render(&self, name: &str, to: &str, context: &impl serde::Serialize) -> Result<Mail, MailError> {
         let context = tera::Context::from_serialize(context).map_err(|e| MailError::Template(e.to_string()))?;
         let render = |file: String| self.tera.render(&file, &context).map_err(|e| MailError::Template(e.to_string()));
-        let subject = render(format!("{name}.subject.tera"))?.trim().to_owned();
-        let text = render(format!("{name}.txt.tera"))?;
-        let html_name = format!("{name}.html.tera");
+        let subject = render(format!("{name}/subject.txt.tera"))?.trim().to_owned();
+        let text = render(format!("{name}/text.txt.tera"))?;
+        let html_name = format!("{name}/html.html.tera");
         let html = if self.tera.get_template_names().any(|n| n == html_name) { Some(render(html_name)?) } else { None };
         Ok(Mail { to: to.to_owned(), subject, text, html })
     }
@@ -159,9 +161,11 @@ mod tests {
     #[test]
     fn templates_render_subject_text_and_escaped_html() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("hi.subject.tera"), "Hello {{ name }}\n").unwrap();
-        std::fs::write(dir.path().join("hi.txt.tera"), "Hi {{ name }}, see {{ link }}").unwrap();
-        std::fs::write(dir.path().join("hi.html.tera"), "<p>Hi {{ name }}</p>").unwrap();
+        let hi = dir.path().join("hi");
+        std::fs::create_dir(&hi).unwrap();
+        std::fs::write(hi.join("subject.txt.tera"), "Hello {{ name }}\n").unwrap();
+        std::fs::write(hi.join("text.txt.tera"), "Hi {{ name }}, see {{ link }}").unwrap();
+        std::fs::write(hi.join("html.html.tera"), "<p>Hi {{ name }}</p>").unwrap();
         let templates = Templates::load(dir.path()).unwrap();
         #[derive(serde::Serialize)]
         struct Ctx<'a> {
