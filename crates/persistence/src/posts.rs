@@ -6,7 +6,7 @@ use sea_orm::{
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, TransactionSession, TransactionTrait,
 };
 
-use sea_orm::sea_query::{Order, Query};
+use sea_orm::sea_query::{Expr, Order, Query};
 
 use crate::DbErr;
 use crate::entity::{post, post_count, user};
@@ -178,32 +178,36 @@ pub async fn list_newest(
         .await
 }
 
-/// A page of posts counted from the newest, from all authors or one, and how many posts there
-/// are, in one query (the count rides along as a column; it reads 0 when the page is empty).
-/// For pages in the newer half: [`list_newest`] serves the older half faster.
-pub async fn newest_page(
-    db: &impl ConnectionTrait,
-    author: Option<i64>,
-    limit: u64,
-    offset: u64,
-) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
+/// The number of posts the triggers keep for `owner` (0: everyone's; else an author's id), as a
+/// subquery to read along with a page of posts (NULL before the owner's first post).
+pub(crate) fn post_total(owner: Expr) -> Expr {
+    use sea_orm::sea_query::ExprTrait;
     let total = Query::select()
         .column(post_count::Column::Posts)
         .from(post_count::Entity)
-        .and_where(post_count::Column::Owner.eq(author.unwrap_or(0)))
+        .and_where(Expr::col((post_count::Entity, post_count::Column::Owner)).eq(owner))
         .to_owned();
-    let mut ids = Query::select();
-    ids.column(post::Column::Id)
+    Expr::SubQuery(None, Box::new(total.into()))
+}
+
+/// A page of everyone's posts counted from the newest, and how many posts there are, in one
+/// query (the count rides along as a column; it reads 0 when the page is empty). For pages in
+/// the newer half: [`list_newest`] serves the older half faster.
+pub async fn newest_page(
+    db: &impl ConnectionTrait,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
+    let ids = Query::select()
+        .column(post::Column::Id)
         .from(post::Entity)
         .order_by(post::Column::DatePosted, Order::Desc)
         .order_by(post::Column::Id, Order::Desc)
         .limit(limit)
-        .offset(offset);
-    if let Some(user_id) = author {
-        ids.and_where(post::Column::UserId.eq(user_id));
-    }
+        .offset(offset)
+        .to_owned();
     let statement = with_author()
-        .expr_as(sea_orm::sea_query::Expr::SubQuery(None, Box::new(total.into())), "total")
+        .expr_as(post_total(Expr::val(0i64)), "total")
         .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::DatePosted)
         .order_by_desc(post::Column::Id)
@@ -229,7 +233,7 @@ pub async fn author_page(
     limit: u64,
     offset: u64,
 ) -> Result<Option<(crate::users::User, Vec<PostWithAuthor>, u64)>, DbErr> {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func};
+    use sea_orm::sea_query::{Alias, ExprTrait, Func};
 
     let key = domain::Username::key_of(username);
     let author_id = Query::select()
@@ -247,16 +251,12 @@ pub async fn author_page(
         .limit(limit)
         .offset(offset)
         .to_owned();
-    let total = Query::select()
-        .column(post_count::Column::Posts)
-        .from(post_count::Entity)
-        .and_where(Expr::col((post_count::Entity, post_count::Column::Owner)).equals((user::Entity, user::Column::Id)))
-        .to_owned();
+    let total = post_total(Expr::col((user::Entity, user::Column::Id)));
     let page = Alias::new("page");
     let post_column = |column: post::Column, name: &str| (Expr::col((page.clone(), column)), format!("post_{name}"));
     let mut select = user::Entity::find()
         .filter(user::Column::UsernameKey.eq(key))
-        .expr_as(Func::coalesce([Expr::SubQuery(None, Box::new(total.into())), Expr::val(0i64)]), "post_total");
+        .expr_as(Func::coalesce([total, Expr::val(0i64)]), "post_total");
     QueryTrait::query(&mut select).join_as(
         JoinType::LeftJoin,
         post::Entity,

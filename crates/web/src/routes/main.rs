@@ -64,33 +64,16 @@ pub struct Listing {
     pub links: Vec<domain::PageLink>,
 }
 
-/// The number of posts the last listing of everyone's posts saw, to guess which end a deep page
-/// is nearer. (An author's deeper pages always count first.)
+/// The number of posts the home listing last saw, to guess which end a deep page is nearer.
 #[derive(Default)]
 pub struct ListingHint(AtomicU64);
 
-impl ListingHint {
-    fn last_total(&self, author: Option<i64>) -> u64 {
-        match author {
-            None => self.0.load(Ordering::Relaxed),
-            Some(_) => 0,
-        }
-    }
-
-    fn saw(&self, author: Option<i64>, total: u64) {
-        if author.is_none() {
-            self.0.store(total, Ordering::Relaxed);
-        }
-    }
-}
-
 impl Listing {
-    /// Page `page` (from `?page=`) of the posts of `author`, or of everyone; 404 for a page
-    /// number that is not a positive integer or lies past the last page.
+    /// Page `page` (from `?page=`) of everyone's posts; 404 for a page number that is not a
+    /// positive integer or lies past the last page.
     pub async fn load(
         db: &DatabaseConnection,
         config: &AppConfig,
-        author: Option<i64>,
         page: Option<&str>,
         viewer: Option<&CurrentUser>,
         hint: &ListingHint,
@@ -101,20 +84,21 @@ impl Listing {
         // A page in the newer half takes one query (posts and count together); one in the older
         // half is read from the oldest end, which needs the count first. Which half is judged
         // from the last count seen (only speed depends on it, not what the page shows).
-        let newer_half = offset == 0 || offset <= hint.last_total(author) / 2;
+        let newer_half = offset == 0 || offset <= hint.0.load(Ordering::Relaxed) / 2;
         let (rows, total) = if newer_half {
-            let (rows, total) = persistence::posts::newest_page(db, author, per_page, offset).await?;
+            let (rows, total) = persistence::posts::newest_page(db, per_page, offset).await?;
             // An empty page: past the end (or an empty blog on page 1).
             if rows.is_empty() && offset > 0 {
                 return Err(Error::NotFound);
             }
             (rows, total)
         } else {
-            let total = persistence::posts::count(db, author).await?;
-            (persistence::posts::list_newest(db, author, per_page, offset, total).await?, total)
+            let total = persistence::posts::count(db, None).await?;
+            (persistence::posts::list_newest(db, None, per_page, offset, total).await?, total)
         };
-        hint.saw(author, total);
-        Self::of(rows, total, page, per_page, viewer)
+        hint.0.store(total, Ordering::Relaxed);
+        let pagination = Pagination::new(page, per_page, total).ok_or(Error::NotFound)?;
+        Ok(Self::of(rows, pagination, viewer))
     }
 
     /// Page `page` of the posts of the account called `username` (in any case), with that
@@ -125,34 +109,29 @@ impl Listing {
         username: &str,
         page: Option<&str>,
         viewer: Option<&CurrentUser>,
-        hint: &ListingHint,
     ) -> Result<(User, Self)> {
-        let number = PageNumber::parse(page).map_err(|_| Error::NotFound)?;
-        if number.get() > 1 {
-            // A deeper page may be read faster from the oldest end, which needs the count first.
-            let author = persistence::users::find_by_username(db, username).await?.ok_or(Error::NotFound)?;
-            let listing = Self::load(db, config, Some(author.id), page, viewer, hint).await?;
-            return Ok((author, listing));
-        }
+        let page = PageNumber::parse(page).map_err(|_| Error::NotFound)?;
         let per_page = config.posts_per_page;
-        let (author, rows, total) =
-            persistence::posts::author_page(db, username, per_page, 0).await?.ok_or(Error::NotFound)?;
-        Ok((author, Self::of(rows, total, number, per_page, viewer)?))
+        if page.get() == 1 {
+            let (author, rows, total) =
+                persistence::posts::author_page(db, username, per_page, 0).await?.ok_or(Error::NotFound)?;
+            let pagination = Pagination::new(page, per_page, total).ok_or(Error::NotFound)?;
+            return Ok((author, Self::of(rows, pagination, viewer)));
+        }
+        // A deeper page may be read faster from the oldest end, which needs the count first.
+        let author = persistence::users::find_by_username(db, username).await?.ok_or(Error::NotFound)?;
+        let total = persistence::posts::count(db, Some(author.id)).await?;
+        let pagination = Pagination::new(page, per_page, total).ok_or(Error::NotFound)?;
+        let rows = persistence::posts::list_newest(db, Some(author.id), per_page, pagination.offset(), total).await?;
+        Ok((author, Self::of(rows, pagination, viewer)))
     }
 
-    fn of(
-        rows: Vec<PostWithAuthor>,
-        total: u64,
-        page: PageNumber,
-        per_page: u64,
-        viewer: Option<&CurrentUser>,
-    ) -> Result<Self> {
-        let pagination = Pagination::new(page, per_page, total).ok_or(Error::NotFound)?;
-        Ok(Self {
+    fn of(rows: Vec<PostWithAuthor>, pagination: Pagination, viewer: Option<&CurrentUser>) -> Self {
+        Self {
             posts: rows.into_iter().map(|p| PostView::new(p, viewer)).collect(),
             links: pagination.links(),
             pagination,
-        })
+        }
     }
 }
 
@@ -167,7 +146,7 @@ async fn index(
     config: &State<AppConfig>,
     hint: &State<crate::routes::main::ListingHint>,
 ) -> Result<Page> {
-    let listing = Listing::load(db, config, None, page, viewer.as_ref(), hint).await?;
+    let listing = Listing::load(db, config, page, viewer.as_ref(), hint).await?;
     Ok(Page::render("main/home", context! { layout, listing, page_base: uri.path().as_str() }))
 }
 

@@ -357,9 +357,8 @@ async fn user_posts(
     viewer: Option<CurrentUser>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
-    hint: &State<crate::routes::main::ListingHint>,
 ) -> Result<Page> {
-    let (author, listing) = Listing::load_author(db, config, username, page, viewer.as_ref(), hint).await?;
+    let (author, listing) = Listing::load_author(db, config, username, page, viewer.as_ref()).await?;
     let page_base = format!("/user/{}", rocket::http::RawStr::new(&author.username).percent_encode());
     let can_delete = viewer.as_ref().is_some_and(|v| v.user.is_admin);
     Ok(Page::render(
