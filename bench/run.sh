@@ -88,11 +88,16 @@ row() { # name, "rps p50 p99 bad"
   printf '%-40s %8s req/s  p50 %7s ms  p99 %7s ms%s\n' "$1" "$rps" "$p50" "$p99" "$note" >&2
 }
 
+# The CSRF token of the login form; the form's cookie goes into the curl cookie jar $1.
+login_form_token() {
+  curl -fsS -c "$1" -b "$1" "$BASE/login" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1
+}
+
 # A login request for wrk: the CSRF cookie and token of one visitor, and a demo account.
 login_script() {
-  local jar="$OUT/login.jar" page token cookie
-  page=$(curl -fsS -c "$jar" "$BASE/login")
-  token=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
+  local jar="$OUT/login.jar" token cookie
+  rm -f "$jar"
+  token=$(login_form_token "$jar")
   cookie=$(awk '$6 == "csrf_token" { print $6 "=" $7 }' "$jar")
   cat >"$OUT/login.lua" <<LUA
 wrk.method = "POST"
@@ -105,14 +110,32 @@ LUA
 # The session cookie of a signed-in demo user: their pages carry their name and form token, so
 # each of their page views is rendered for them (readers' pages may be served again as rendered).
 session_cookie() {
-  local jar="$OUT/session.jar" page token
+  local jar="$OUT/session.jar" token
   rm -f "$jar"
-  page=$(curl -fsS -c "$jar" -b "$jar" "$BASE/login")
-  token=$(printf '%s' "$page" | sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' | head -n1)
+  token=$(login_form_token "$jar")
   curl -fsS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" \
     --data-urlencode "email=demo2@example.com" --data-urlencode "password=gazette-demo" "$BASE/login"
   awk '$6 == "session" { print $6 "=" $7 }' "$jar"
 }
+
+# Logins wrk gave up on when it stopped are still queued for bcrypt: let them drain.
+drain_logins() { sleep 10; }
+
+# `measure "$BASE/" ARGS...` while 16 connections log in without pause (wrk's report of the
+# logins goes to the file $1).
+during_login_flood() {
+  local report=$1 flood figures
+  shift
+  wrk -t1 -c16 -d"$((DURATION + 4))s" --timeout 30s -s "$OUT/login.lua" "$BASE/login" >"$report" &
+  flood=$!
+  sleep 2
+  figures=$(measure "$BASE/" "$@")
+  wait "$flood"
+  drain_logins
+  echo "$figures"
+}
+
+requests_per_s() { awk '/Requests\/sec:/ { print $2 }' "$1"; }
 
 peak_rss_mib() {
   awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER/status"
@@ -137,32 +160,21 @@ row 'GET /api/articles' "$(measure "$BASE/api/articles")"
 static=$(measure "$BASE$STATIC")
 row "GET $STATIC (static file)" "$static"
 row 'POST /login (bcrypt cost 12)' "$(measure "$BASE/login" -s "$OUT/login.lua")"
-# Logins wrk gave up on when it stopped are still queued for bcrypt: let them drain.
-sleep 10
+drain_logins
 
-# Page views while a login flood runs (16 connections logging in without pause).
-wrk -t1 -c16 -d"$((DURATION + 4))s" --timeout 30s -s "$OUT/login.lua" "$BASE/login" >"$OUT/flood.txt" &
-FLOOD=$!
-sleep 2
-flooded=$(measure "$BASE/")
-wait "$FLOOD"
+# Page views while a login flood runs: taking all they can, then at a steady, heavy reading
+# load (each of the 50 connections waits 25 ms between views: about 2,000 views a second).
+flooded=$(during_login_flood "$OUT/flood.txt")
 row 'GET / during a login flood' "$flooded"
-flood_logins=$(awk '/Requests\/sec:/ { print $2 }' "$OUT/flood.txt")
-# The same flood against a steady, heavy reading load instead of a saturating one: each of the
-# 50 connections waits 25 ms between page views (about 2,000 views a second).
+flood_logins=$(requests_per_s "$OUT/flood.txt")
 cat >"$OUT/paced.lua" <<'LUA'
 function delay() return 25 end
 LUA
 paced=$(measure "$BASE/" -s "$OUT/paced.lua")
 row 'GET / at a steady ~2,000 views/s' "$paced"
-wrk -t1 -c16 -d"$((DURATION + 4))s" --timeout 30s -s "$OUT/login.lua" "$BASE/login" >"$OUT/flood-paced.txt" &
-FLOOD=$!
-sleep 2
-paced_flooded=$(measure "$BASE/" -s "$OUT/paced.lua")
-wait "$FLOOD"
+paced_flooded=$(during_login_flood "$OUT/flood-paced.txt" -s "$OUT/paced.lua")
 row 'GET / at ~2,000 views/s during a login flood' "$paced_flooded"
-paced_logins=$(awk '/Requests\/sec:/ { print $2 }' "$OUT/flood-paced.txt")
-sleep 10
+paced_logins=$(requests_per_s "$OUT/flood-paced.txt")
 RSS_10K=$(peak_rss_mib)
 
 if [ -z "${SKIP_MILLION:-}" ]; then
