@@ -1,7 +1,6 @@
 //! Error pages. Every error renders its own page in the layout; none shows internals. A page
 //! that needs login sends anonymous visitors to the login page instead.
 
-use crate::views::Page;
 use rocket::fairing::AdHoc;
 use rocket::http::{Method, RawStr, Status};
 use rocket::request::Request;
@@ -12,6 +11,7 @@ use rocket_dyn_templates::context;
 use crate::layout::Layout;
 use crate::routes::json::Answer;
 use crate::routes::{api, auth};
+use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Catchers", |rocket| async {

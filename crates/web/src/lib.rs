@@ -22,8 +22,9 @@ mod views;
 
 pub use config::{AppConfig, figment};
 
-use crate::views::Views;
 use rocket::{Build, Rocket};
+
+use crate::views::Views;
 
 /// The application, configured by `figment` (see [`config::figment`]).
 pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use crate::views::Page;
 use chrono::Utc;
 use domain::throttle::Limit;
 use persistence::DatabaseConnection;
@@ -14,6 +13,7 @@ use rocket_dyn_templates::context;
 
 use crate::error::Error;
 use crate::layout::Layout;
+use crate::views::Page;
 
 /// Failed logins.
 pub const LOGIN: &str = "login";

@@ -8,7 +8,6 @@ use rocket::fairing::AdHoc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::views::Page;
 use rocket::http::uri::Origin;
 use rocket::http::{Header, Status};
 use rocket::serde::json::{Json, Value, json};
@@ -20,6 +19,7 @@ use crate::config::AppConfig;
 use crate::error::{Error, Result};
 use crate::guards::CurrentUser;
 use crate::layout::{Layout, PostView};
+use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Main", |rocket| async {

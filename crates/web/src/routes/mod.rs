@@ -9,9 +9,10 @@ pub mod openapi;
 pub mod posts;
 pub mod users;
 
-use crate::views::Page;
 use rocket::Responder;
 use rocket::response::{Flash, Redirect};
+
+use crate::views::Page;
 
 /// What a page handler answers: the page, a redirect, or a redirect carrying a flash message.
 #[derive(Responder)]

@@ -1,6 +1,5 @@
 //! Posts: write, read, update, delete.
 
-use crate::views::Page;
 use chrono::Utc;
 use domain::{Content, Title};
 use persistence::DatabaseConnection;
@@ -17,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::forms::{Confirm, FieldErrors};
 use crate::guards::CurrentUser;
 use crate::layout::{Layout, PostView};
+use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Posts", |rocket| async { rocket.mount("/", routes![new, create, show, edit, update, delete]) })

@@ -3,7 +3,6 @@
 
 mod password;
 
-use crate::views::Page;
 use chrono::Utc;
 use domain::{Email, Password, PersonName, Username};
 use persistence::DatabaseConnection;
@@ -29,6 +28,7 @@ use crate::layout::{Layout, UserView};
 use crate::routes::main::Listing;
 use crate::state::Passwords;
 use crate::throttle::TooMany;
+use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Users", |rocket| async {

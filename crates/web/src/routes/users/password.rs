@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use crate::views::Page;
 use domain::Password;
 use persistence::DatabaseConnection;
 use rocket::form::FromForm;
@@ -22,6 +21,7 @@ use crate::outbox::Outbox;
 use crate::routes::Reply;
 use crate::state::Passwords;
 use crate::throttle::TooMany;
+use crate::views::Page;
 
 const REQUEST_SENT: &str =
     "If an account exists for that email, you will receive an email with instructions to reset your password.";
