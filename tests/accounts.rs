@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use gazette_tests::smtp::{SmtpServer, free_port};
-use gazette_tests::{Browser, PASSWORD, Page, Settings, TestApp, picture};
+use gazette_tests::{Browser, PASSWORD, Page, Settings, TestApp, eventually, picture};
 use rocket::http::Status;
 
 const REQUEST_SENT: &str =
@@ -187,6 +187,124 @@ async fn mail_waits_in_the_outbox_while_the_server_is_down_and_goes_exactly_once
     let stored = persistence::outbox::list_all(&app.db).await.unwrap();
     assert_eq!(stored[0].status, "sent");
     assert!(stored[0].sent_at.is_some());
+}
+
+#[rocket::async_test]
+async fn mail_flows_again_after_the_mail_server_crashes_with_its_connections_open() {
+    let smtp = SmtpServer::start().await;
+    let port = smtp.port;
+    let app = app_with_mail(&smtp).await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    ask_reset(&mut b, "alice@example.com").await;
+    assert_eq!(smtp.wait_for(1, WAIT).await.len(), 1);
+    eventually(WAIT, "the first mail marked sent", || async { (app.outbox().await[0].status == "sent").then_some(()) })
+        .await;
+
+    smtp.crash().await;
+    assert_eq!(ask_reset(&mut b, "alice@example.com").await.location.as_deref(), Some("/login"));
+    // While the server is down, attempts fail and are counted; the message stays pending.
+    let tried = eventually(WAIT, "an attempt on the second mail", || async {
+        app.outbox().await.into_iter().nth(1).filter(|m| m.attempts >= 1)
+    })
+    .await;
+    assert_eq!(tried.status, "pending");
+    assert!(tried.last_error.is_some());
+
+    let smtp = SmtpServer::start_on(port).await;
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails.len(), 1, "the second mail arrives once the server is back");
+    assert_eq!(mails[0].header("Subject").as_deref(), Some("Password Reset Request"));
+    let sent = eventually(WAIT, "the second mail marked sent", || async {
+        app.outbox().await.into_iter().nth(1).filter(|m| m.status == "sent")
+    })
+    .await;
+    assert!(sent.attempts >= 2);
+    assert_eq!(smtp.received().len(), 1, "delivered exactly once");
+}
+
+#[rocket::async_test]
+async fn mail_flows_again_after_the_mail_server_hangs_with_its_connections_open() {
+    let smtp = SmtpServer::start().await;
+    let port = smtp.port;
+    let app = app_with_mail(&smtp).await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    ask_reset(&mut b, "alice@example.com").await;
+    assert_eq!(smtp.wait_for(1, WAIT).await.len(), 1);
+    eventually(WAIT, "the first mail marked sent", || async { (app.outbox().await[0].status == "sent").then_some(()) })
+        .await;
+
+    let hung = smtp.hang().await;
+    ask_reset(&mut b, "alice@example.com").await;
+    let tried = eventually(WAIT, "a bounded attempt on the second mail", || async {
+        app.outbox().await.into_iter().nth(1).filter(|m| m.attempts >= 1)
+    })
+    .await;
+    assert_eq!(tried.status, "pending");
+
+    let smtp = SmtpServer::start_on(port).await;
+    assert_eq!(smtp.wait_for(1, WAIT).await.len(), 1, "the second mail arrives once a server answers");
+    eventually(WAIT, "the second mail marked sent", || async {
+        app.outbox().await.into_iter().nth(1).filter(|m| m.status == "sent")
+    })
+    .await;
+    assert_eq!(smtp.received().len(), 1, "delivered exactly once");
+    drop(hung);
+}
+
+#[rocket::async_test]
+async fn a_message_held_by_an_instance_that_died_is_delivered_once_its_lease_runs_out() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_mail(&smtp).await;
+    // Another instance took the message ten minutes ago and died while delivering it.
+    let then = chrono::Utc::now() - chrono::Duration::minutes(10);
+    let message = persistence::outbox::NewMessage {
+        recipient: "ann@example.com".into(),
+        subject: "Held".into(),
+        body_text: "Body".into(),
+        body_html: None,
+    };
+    persistence::outbox::enqueue(&app.db, message, then).await.unwrap();
+    let held = persistence::outbox::claim_due(&app.db, then, chrono::Duration::minutes(5), 10).await.unwrap();
+    assert_eq!(held.len(), 1);
+
+    let other = app.twin().await;
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].header("Subject").as_deref(), Some("Held"));
+    eventually(WAIT, "the message marked sent", || async { (app.outbox().await[0].status == "sent").then_some(()) })
+        .await;
+    assert_eq!(smtp.received().len(), 1);
+    drop(other);
+}
+
+#[rocket::async_test]
+async fn a_mail_server_that_never_answers_counts_as_down_until_it_answers() {
+    let port = free_port();
+    let silent = SmtpServer::start_silent_on(port).await;
+    let app = TestApp::with(Settings {
+        smtp_url: Some(format!("smtp://127.0.0.1:{port}")),
+        mail_timeout_ms: 300,
+        ..Settings::default()
+    })
+    .await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    ask_reset(&mut b, "alice@example.com").await;
+    let tried = eventually(WAIT, "a timed-out attempt", || async {
+        app.outbox().await.into_iter().next().filter(|m| m.attempts >= 1)
+    })
+    .await;
+    assert_eq!(tried.status, "pending");
+    assert!(silent.connections() >= 1, "the attempt reached the silent server");
+
+    silent.crash().await;
+    let smtp = SmtpServer::start_on(port).await;
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails.len(), 1);
+    eventually(WAIT, "the mail marked sent", || async { (app.outbox().await[0].status == "sent").then_some(()) }).await;
+    assert_eq!(smtp.received().len(), 1);
 }
 
 #[rocket::async_test]

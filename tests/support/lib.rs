@@ -33,6 +33,8 @@ pub struct Settings {
     pub reset_token_ttl: u64,
     /// Delivery attempts before a message is given up on.
     pub mail_max_attempts: u32,
+    /// The longest one delivery attempt may take, in milliseconds.
+    pub mail_timeout_ms: u64,
     /// How long an API token works, in seconds.
     pub auth_token_ttl: u64,
     /// Answer reset requests on the API with the token itself.
@@ -49,6 +51,7 @@ impl Default for Settings {
             smtp_url: None,
             reset_token_ttl: 1800,
             mail_max_attempts: 10,
+            mail_timeout_ms: 5_000,
             auth_token_ttl: 3600,
             api_expose_reset_token: false,
         }
@@ -106,6 +109,7 @@ impl TestApp {
             .merge(Serialized::global("reset_token_ttl", settings.reset_token_ttl))
             .merge(Serialized::global("mail_retry_base_ms", 100))
             .merge(Serialized::global("mail_max_attempts", settings.mail_max_attempts))
+            .merge(Serialized::global("mail_timeout_ms", settings.mail_timeout_ms))
             .merge(Serialized::global("auth_token_ttl", settings.auth_token_ttl))
             .merge(Serialized::global("api_expose_reset_token", settings.api_expose_reset_token))
             .merge(Serialized::global("mail_transport", if settings.smtp_url.is_some() { "smtp" } else { "file" }))
@@ -211,6 +215,30 @@ impl TestApp {
 }
 
 pub const PASSWORD: &str = "password123";
+
+/// Waits, up to `timeout`, until `check` gives a value: for work the application does in the
+/// background on its own clock (mail delivery against a real SMTP server).
+pub async fn eventually<T, F, Fut>(timeout: std::time::Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+impl TestApp {
+    /// The outbox, oldest message first.
+    pub async fn outbox(&self) -> Vec<persistence::outbox::Message> {
+        persistence::outbox::list_all(&self.db).await.unwrap()
+    }
+}
 
 fn chrono_now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()

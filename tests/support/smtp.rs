@@ -39,6 +39,10 @@ pub struct SmtpServer {
     pub port: u16,
     received: Arc<Mutex<Vec<Received>>>,
     task: JoinHandle<()>,
+    /// The open connections, so that a crash can cut them.
+    sessions: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    /// While true, the server keeps every connection open and says nothing more on any.
+    hung: rocket::tokio::sync::watch::Sender<bool>,
 }
 
 /// A free port on 127.0.0.1, with nothing listening on it.
@@ -52,19 +56,74 @@ impl SmtpServer {
     }
 
     pub async fn start_on(port: u16) -> Self {
+        Self::start_with(port, false).await
+    }
+
+    /// A server on `port` that accepts connections and then never answers (a hung mail server).
+    pub async fn start_silent_on(port: u16) -> Self {
+        Self::start_with(port, true).await
+    }
+
+    async fn start_with(port: u16, hung: bool) -> Self {
         let listener = TcpListener::bind(("127.0.0.1", port)).await.expect("bind the test SMTP server");
         let port = listener.local_addr().unwrap().port();
         let received = Arc::new(Mutex::new(Vec::new()));
-        let store = received.clone();
+        let sessions = Arc::new(Mutex::new(Vec::new()));
+        let (hung, _) = rocket::tokio::sync::watch::channel(hung);
+        let (store, open, hang) = (received.clone(), sessions.clone(), hung.clone());
         let task = rocket::tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                // A crash resets the connection instead of closing it politely (a zero linger
+                // does not block on close).
+                #[allow(deprecated)]
+                let _ = socket.set_linger(Some(Duration::ZERO));
                 let store = store.clone();
-                rocket::tokio::spawn(async move {
-                    let _ = session(socket, store).await;
+                let mut hang = hang.subscribe();
+                let handle = rocket::tokio::spawn(async move {
+                    let answering = !*hang.borrow();
+                    let hung = async {
+                        let _ = hang.wait_for(|h| *h).await;
+                    };
+                    rocket::tokio::select! {
+                        _ = session(&mut socket, store), if answering => {}
+                        _ = hung => std::future::pending::<()>().await,
+                    }
                 });
+                open.lock().unwrap().push(handle);
             }
         });
-        Self { port, received, task }
+        Self { port, received, task, sessions, hung }
+    }
+
+    /// Hangs the server, as when its machine vanishes from the network: it accepts nothing new
+    /// (the port is free afterwards), and its open connections stay open but never answer again.
+    pub async fn hang(mut self) -> Self {
+        let listener = std::mem::replace(&mut self.task, rocket::tokio::spawn(async {}));
+        listener.abort();
+        let _ = listener.await;
+        self.hung.send_replace(true);
+        self
+    }
+
+    /// Crashes the server: the listener and every open connection go at once (connections are
+    /// reset, not closed), as when the mail server's process dies. The port is free afterwards.
+    pub async fn crash(mut self) {
+        let listener = std::mem::replace(&mut self.task, rocket::tokio::spawn(async {}));
+        listener.abort();
+        let _ = listener.await;
+        let sessions: Vec<_> = std::mem::take(&mut *self.sessions.lock().unwrap());
+        for session in &sessions {
+            session.abort();
+        }
+        for session in sessions {
+            let _ = session.await;
+        }
+        drop(self);
+    }
+
+    /// How many connections the server has accepted.
+    pub fn connections(&self) -> usize {
+        self.sessions.lock().unwrap().len()
     }
 
     pub fn url(&self) -> String {
@@ -98,11 +157,14 @@ impl SmtpServer {
 impl Drop for SmtpServer {
     fn drop(&mut self) {
         self.task.abort();
+        for session in self.sessions.lock().unwrap().iter() {
+            session.abort();
+        }
     }
 }
 
-async fn session(socket: rocket::tokio::net::TcpStream, store: Arc<Mutex<Vec<Received>>>) -> std::io::Result<()> {
-    let (read, mut write) = socket.into_split();
+async fn session(socket: &mut rocket::tokio::net::TcpStream, store: Arc<Mutex<Vec<Received>>>) -> std::io::Result<()> {
+    let (read, mut write) = socket.split();
     let mut lines = BufReader::new(read);
     write.write_all(b"220 test.localhost ESMTP ready\r\n").await?;
     let (mut from, mut to) = (String::new(), Vec::new());

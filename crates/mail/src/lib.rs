@@ -73,12 +73,19 @@ impl Templates {
     }
 }
 
+/// The longest a connection to the SMTP server may take to open (TCP, and TLS for `smtps`).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Where messages go.
 #[derive(Clone)]
 pub enum Transport {
     /// An SMTP server (lettre's URL forms: `smtp://host:port` plain, `smtp://user:pass@host:587?tls=required`
-    /// STARTTLS, `smtps://host:465` TLS).
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// STARTTLS, `smtps://host:465` TLS), and the longest one delivery may take.
+    ///
+    /// Each message goes over a connection of its own that ends with the delivery: no connection
+    /// is kept between messages, so none can be found broken (or stuck) by the next one, and a
+    /// delivery cut short by its time limit takes its connection with it.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>, Duration),
     /// One `.eml` file per message in a folder.
     File(AsyncFileTransport<Tokio1Executor>, PathBuf),
     /// The log, at info level (development only: it shows whole messages).
@@ -86,9 +93,15 @@ pub enum Transport {
 }
 
 impl Transport {
-    /// The transport named by the settings. Build it inside the async runtime: the SMTP pool
-    /// needs one.
-    pub fn from_settings(kind: &str, smtp_url: Option<&str>, file_dir: &Path) -> Result<Self, MailError> {
+    /// The transport named by the settings. `timeout` bounds one SMTP delivery as a whole:
+    /// connecting, TLS, the greeting, authentication and every command up to the server's
+    /// acceptance (connecting alone has at most 10 s of it).
+    pub fn from_settings(
+        kind: &str,
+        smtp_url: Option<&str>,
+        file_dir: &Path,
+        timeout: Duration,
+    ) -> Result<Self, MailError> {
         match kind {
             "smtp" => {
                 let url = smtp_url
@@ -96,9 +109,9 @@ impl Transport {
                     .ok_or_else(|| MailError::Settings("mail_transport = \"smtp\" needs smtp_url".into()))?;
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| MailError::Settings(format!("smtp_url: {e}")))?
-                    .timeout(Some(Duration::from_secs(20)))
+                    .timeout(Some(timeout.min(CONNECT_TIMEOUT)))
                     .build();
-                Ok(Self::Smtp(transport))
+                Ok(Self::Smtp(transport, timeout))
             }
             "file" => {
                 std::fs::create_dir_all(file_dir)
@@ -113,17 +126,21 @@ impl Transport {
     /// A short description for logs (never credentials).
     pub fn describe(&self) -> String {
         match self {
-            Self::Smtp(_) => "SMTP".into(),
+            Self::Smtp(..) => "SMTP".into(),
             Self::File(_, dir) => format!("files in {}", dir.display()),
             Self::Log => "the log".into(),
         }
     }
 
-    /// Delivers one message from `from`.
+    /// Delivers one message from `from`. An SMTP delivery that takes longer than its time limit
+    /// is abandoned (its connection closed) and fails with [`MailError::Delivery`].
     pub async fn send(&self, from: &str, mail: &Mail) -> Result<(), MailError> {
         let message = build(from, mail)?;
         match self {
-            Self::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| MailError::Delivery(e.to_string())),
+            Self::Smtp(smtp, timeout) => match tokio::time::timeout(*timeout, smtp.send(message)).await {
+                Ok(sent) => sent.map(|_| ()).map_err(|e| MailError::Delivery(e.to_string())),
+                Err(_) => Err(MailError::Delivery(format!("no answer from the mail server within {timeout:?}"))),
+            },
             Self::File(file, _) => file.send(message).await.map(|_| ()).map_err(|e| MailError::Delivery(e.to_string())),
             Self::Log => {
                 log::info!("mail to {}:\n{}", mail.to, String::from_utf8_lossy(&message.formatted()));
@@ -181,8 +198,14 @@ mod tests {
     #[test]
     fn unknown_transports_and_smtp_without_a_url_are_refused() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(Transport::from_settings("pigeon", None, dir.path()), Err(MailError::Settings(_))));
-        assert!(matches!(Transport::from_settings("smtp", None, dir.path()), Err(MailError::Settings(_))));
+        assert!(matches!(
+            Transport::from_settings("pigeon", None, dir.path(), Duration::from_secs(1)),
+            Err(MailError::Settings(_))
+        ));
+        assert!(matches!(
+            Transport::from_settings("smtp", None, dir.path(), Duration::from_secs(1)),
+            Err(MailError::Settings(_))
+        ));
         assert!(check_from("Gazette <noreply@example.com>").is_ok());
         assert!(check_from("not an address").is_err());
     }
@@ -190,7 +213,7 @@ mod tests {
     #[tokio::test]
     async fn the_file_transport_writes_one_eml_per_message() {
         let dir = tempfile::tempdir().unwrap();
-        let transport = Transport::from_settings("file", None, dir.path()).unwrap();
+        let transport = Transport::from_settings("file", None, dir.path(), Duration::from_secs(1)).unwrap();
         let mail = Mail { to: "ann@example.com".into(), subject: "Test".into(), text: "Body".into(), html: None };
         transport.send(DEFAULT_FROM, &mail).await.unwrap();
         let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();

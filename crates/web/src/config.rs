@@ -43,6 +43,9 @@ pub struct AppConfig {
     pub mail_max_attempts: u32,
     /// Wait after the first failed attempt, doubled after each further one (at most an hour).
     pub mail_retry_base_ms: u64,
+    /// The longest one SMTP delivery may take (connecting, TLS and every command), in
+    /// milliseconds; one that takes longer counts as a failed attempt. At most 120 000.
+    pub mail_timeout_ms: u64,
     /// How long a password-reset link works, in seconds.
     pub reset_token_ttl: u64,
     /// How long an API token works, in seconds.
@@ -69,6 +72,7 @@ impl Default for AppConfig {
             mail_file_dir: "data/outbox-files".into(),
             mail_max_attempts: 10,
             mail_retry_base_ms: 30_000,
+            mail_timeout_ms: 30_000,
             reset_token_ttl: 1800,
             auth_token_ttl: 3600,
             api_expose_reset_token: false,

@@ -18,8 +18,11 @@ use sea_orm::ConnectionTrait;
 use crate::config::AppConfig;
 use crate::error::Error;
 
-/// How long a worker holds a message it is delivering before another may try.
+/// How long a worker holds a message it is delivering before another may try. Longer than the
+/// longest delivery ([`MAX_SEND`]), so that a message is never in two hands at once.
 const LEASE: Duration = Duration::from_secs(300);
+/// The most `mail_timeout_ms` may allow one delivery.
+const MAX_SEND: Duration = Duration::from_secs(120);
 /// Messages taken per round.
 const BATCH: u64 = 20;
 /// Longest wait between attempts, and between looks at the table when nothing is due.
@@ -172,6 +175,7 @@ pub fn stage() -> AdHoc {
                 &config.mail_transport,
                 config.smtp_url.as_deref(),
                 &config.mail_file_dir,
+                Duration::from_millis(config.mail_timeout_ms).clamp(Duration::from_millis(1), MAX_SEND),
             )?;
             Ok((transport, mail::Templates::load(&template_dir)?))
         });
