@@ -1,6 +1,6 @@
 //! Registration, login, logout, the account page with its avatar, and author pages.
 
-use gazette_tests::{PASSWORD, Settings, TestApp, Upload, decode, picture};
+use gazette_tests::{PASSWORD, Settings, TestApp, Upload, bomb_png, decode, picture};
 use image::ImageFormat;
 use rocket::http::Status;
 
@@ -376,6 +376,75 @@ async fn gif_webp_and_svg_avatars_are_stored_as_png() {
         assert!(!served.body.contains("<svg"), "an SVG is never served as uploaded");
         assert_eq!(decode(&served.bytes).width(), 125);
     }
+    assert_eq!(app.avatar_files().len(), 1);
+}
+
+#[rocket::async_test]
+async fn svg_avatars_whose_drawing_costs_without_bound_are_refused() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    const HEAD: &str = r#"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">"#;
+    // Linear in numOctaves: a billion takes a core for days.
+    let turbulence = format!(
+        r#"{HEAD}<filter id="f"><feTurbulence baseFrequency="0.05" numOctaves="1000000000"/></filter><rect width="10" height="10" filter="url(#f)"/></svg>"#
+    );
+    // Eight levels of eight uses each: 16 million rectangles from under a kilobyte.
+    let mut fan_out = format!(r#"{HEAD}<defs><rect id="l0" width="1" height="1"/>"#);
+    for level in 1..=8 {
+        fan_out.push_str(&format!(r#"<g id="l{level}">"#));
+        for _ in 0..8 {
+            fan_out.push_str(&format!(r##"<use href="#l{}"/>"##, level - 1));
+        }
+        fan_out.push_str("</g>");
+    }
+    fan_out.push_str(r##"</defs><use href="#l8"/></svg>"##);
+    let deep = format!("{HEAD}{}{}</svg>", "<g>".repeat(50_000), "</g>".repeat(50_000));
+    for (what, svg) in [("feTurbulence", turbulence), ("use fan-out", fan_out), ("deep nesting", deep)] {
+        let page = alice.upload_avatar("a.svg", "image/svg+xml", svg.as_bytes()).await;
+        assert_eq!(page.status, Status::Ok, "{what}");
+        assert_eq!(page.field_error("picture").as_deref(), Some("Unsupported or corrupt image"), "{what}");
+    }
+    assert_eq!(app.user("alice").await.unwrap().image_file, None);
+    assert!(app.avatar_files().is_empty());
+
+    // An ordinary logo: shapes, a path, a gradient, a clip, reused parts, a style sheet.
+    let logo = br##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">
+  <defs>
+    <linearGradient id="sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="#39f"/><stop offset="1" stop-color="#fff"/></linearGradient>
+    <clipPath id="round"><circle cx="50" cy="50" r="50"/></clipPath>
+    <path id="leaf" d="M50 20 C70 40 70 60 50 80 C30 60 30 40 50 20 Z"/>
+  </defs>
+  <style>.ink { fill: #063; stroke: #031; stroke-width: 2 }</style>
+  <g clip-path="url(#round)">
+    <rect width="100" height="100" fill="url(#sky)"/>
+    <use href="#leaf" class="ink"/>
+    <use href="#leaf" class="ink" transform="rotate(90 50 50)"/>
+  </g>
+</svg>"##;
+    let page = alice.upload_avatar("logo.svg", "image/svg+xml", logo).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    let stored = app.user("alice").await.unwrap().image_file.unwrap();
+    let served = app.browser().get(&format!("/media/avatars/{stored}")).await;
+    let png = decode(&served.bytes).to_rgba8();
+    assert_eq!(png.dimensions(), (125, 125));
+    let [r, g, _, _] = png.get_pixel(62, 62).0;
+    assert!(g > r, "the green leaf is drawn in the middle");
+}
+
+#[rocket::async_test]
+async fn a_decompression_bomb_png_is_refused_before_it_is_decoded() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    // 8000x8000 RGBA: 244 MiB once decoded, a few hundred kilobytes as sent.
+    let bomb = bomb_png(8000, 8000);
+    assert!(bomb.len() < 400 * 1024, "{} bytes", bomb.len());
+    let page = alice.upload_avatar("bomb.png", "image/png", &bomb).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(page.field_error("picture").as_deref(), Some("Image is too large (at most 4096x4096 pixels)"));
+    assert!(app.avatar_files().is_empty());
+    // The largest picture allowed still goes through.
+    let page = alice.upload_avatar("big.png", "image/png", &bomb_png(4096, 4096)).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
     assert_eq!(app.avatar_files().len(), 1);
 }
 

@@ -554,6 +554,26 @@ struct PgDatabase {
     url: String,
 }
 
+/// A decompression bomb: a PNG that declares `w`x`h` RGBA pixels (all transparent) in a few
+/// hundred kilobytes.
+pub fn bomb_png(w: u32, h: u32) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_compression(png::Compression::High);
+    let mut writer = encoder.write_header().unwrap();
+    let mut stream = writer.stream_writer().unwrap();
+    let row = vec![0u8; w as usize * 4];
+    for _ in 0..h {
+        stream.write_all(&row).unwrap();
+    }
+    stream.finish().unwrap();
+    writer.finish().unwrap();
+    out
+}
+
 impl PgDatabase {
     async fn create(admin_url: &str) -> Self {
         use sea_orm::ConnectionTrait;

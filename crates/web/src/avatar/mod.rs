@@ -1,6 +1,13 @@
 //! Profile pictures: whatever was uploaded is decoded (never trusted by its name or type),
 //! centre-cropped, resized to 125x125 and re-encoded as PNG under a random name. SVGs are
 //! rasterised with every external reference disabled, so an SVG is never served as uploaded.
+//!
+//! What one upload may cost is bounded before the work starts: a raster picture's declared size
+//! and the memory its decoder may claim, an SVG's drawing work ([`svg::check`]); and at most
+//! [`DECODES_AT_ONCE`] pictures are processed at a time, the others waiting their turn without
+//! holding a thread.
+
+mod svg;
 
 use std::io::Cursor;
 use std::path::Path;
@@ -15,9 +22,13 @@ use rocket::tokio::task::spawn_blocking;
 /// Side of the square avatar, in pixels.
 pub const SIZE: u32 = 125;
 /// Largest width or height an upload may declare; refused before it is decoded.
-const MAX_SIDE: u32 = 8_000;
-/// Most memory one decode may claim.
-const MAX_ALLOC: u64 = 256 * 1024 * 1024;
+const MAX_SIDE: u32 = 4_096;
+/// Most memory one decode may claim: a full-size picture at 8 bits per channel.
+const MAX_ALLOC: u64 = MAX_SIDE as u64 * MAX_SIDE as u64 * 4;
+/// Pictures processed at once. Each may hold up to [`MAX_ALLOC`] while it is decoded.
+pub const DECODES_AT_ONCE: usize = 2;
+
+static DECODES: rocket::tokio::sync::Semaphore = rocket::tokio::sync::Semaphore::const_new(DECODES_AT_ONCE);
 
 #[derive(Debug, thiserror::Error)]
 pub enum AvatarError {
@@ -36,8 +47,10 @@ pub async fn read_upload(file: &TempFile<'_>) -> Result<Vec<u8>, AvatarError> {
     Ok(bytes)
 }
 
-/// Turns an upload into the 125x125 PNG we serve, on the blocking pool.
+/// Turns an upload into the 125x125 PNG we serve, on the blocking pool, once one of the
+/// [`DECODES_AT_ONCE`] turns is free.
 pub async fn process(bytes: Vec<u8>) -> Result<Vec<u8>, AvatarError> {
+    let _turn = DECODES.acquire().await.map_err(|_| AvatarError::Unsupported)?;
     spawn_blocking(move || to_png(&bytes)).await.map_err(|_| AvatarError::Unsupported)?
 }
 
@@ -150,26 +163,56 @@ fn decode_raster(bytes: &[u8]) -> Result<RgbaImage, AvatarError> {
         image::ImageError::Limits(_) => AvatarError::TooLarge,
         _ => AvatarError::Unsupported,
     })?;
-    let rgba = decoded.to_rgba8();
-    if rgba.width() == 0 || rgba.height() == 0 {
+    if decoded.width() == 0 || decoded.height() == 0 {
         return Err(AvatarError::Unsupported);
     }
-    crop_and_resize(rgba)
+    crop_and_resize(decoded)
 }
 
-/// Centre-crops to a square and resizes to [`SIZE`].
-fn crop_and_resize(src: RgbaImage) -> Result<RgbaImage, AvatarError> {
-    let (w, h) = src.dimensions();
-    let src = FirImage::from_vec_u8(w, h, src.into_raw(), PixelType::U8x4).map_err(|_| AvatarError::Unsupported)?;
-    let mut dst = FirImage::new(SIZE, SIZE, PixelType::U8x4);
+/// Centre-crops to a square and resizes to [`SIZE`], in the picture's own pixel layout (so that
+/// a full-size picture is never copied whole into another one).
+fn crop_and_resize(src: image::DynamicImage) -> Result<RgbaImage, AvatarError> {
+    use fast_image_resize::MulDiv;
+    use image::DynamicImage;
+    let (w, h) = (src.width(), src.height());
+    let (pixels, layout) = match src {
+        DynamicImage::ImageRgb8(rgb) => (rgb.into_raw(), PixelType::U8x3),
+        DynamicImage::ImageLuma8(luma) => (luma.into_raw(), PixelType::U8),
+        other => (other.into_rgba8().into_raw(), PixelType::U8x4),
+    };
+    let mut src = FirImage::from_vec_u8(w, h, pixels, layout).map_err(|_| AvatarError::Unsupported)?;
+    // Transparency is weighted in place, not in a premultiplied copy of the whole picture.
+    let alpha = layout == PixelType::U8x4;
+    if alpha {
+        MulDiv::default().multiply_alpha_inplace(&mut src).map_err(|_| AvatarError::Unsupported)?;
+    }
+    let mut dst = FirImage::new(SIZE, SIZE, layout);
     Resizer::new()
-        .resize(&src, &mut dst, &ResizeOptions::new().fit_into_destination(Some((0.5, 0.5))))
+        .resize(&src, &mut dst, &ResizeOptions::new().fit_into_destination(Some((0.5, 0.5))).use_alpha(false))
         .map_err(|_| AvatarError::Unsupported)?;
-    RgbaImage::from_raw(SIZE, SIZE, dst.into_vec()).ok_or(AvatarError::Unsupported)
+    drop(src);
+    if alpha {
+        MulDiv::default().divide_alpha_inplace(&mut dst).map_err(|_| AvatarError::Unsupported)?;
+    }
+    let small = dst.into_vec();
+    let rgba = match layout {
+        PixelType::U8x3 => {
+            image::RgbImage::from_raw(SIZE, SIZE, small).map(|i| DynamicImage::ImageRgb8(i).into_rgba8())
+        }
+        PixelType::U8 => {
+            image::GrayImage::from_raw(SIZE, SIZE, small).map(|i| DynamicImage::ImageLuma8(i).into_rgba8())
+        }
+        _ => RgbaImage::from_raw(SIZE, SIZE, small),
+    };
+    rgba.ok_or(AvatarError::Unsupported)
 }
 
 fn rasterize_svg(bytes: &[u8]) -> Result<RgbaImage, AvatarError> {
     use resvg::{tiny_skia, usvg};
+    if let Err(refusal) = svg::check(bytes) {
+        log::debug!("SVG avatar refused: {refusal:?}");
+        return Err(AvatarError::Unsupported);
+    }
     let options = usvg::Options {
         resources_dir: None,
         // No files, no URLs, no embedded images: only the drawing itself.
