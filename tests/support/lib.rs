@@ -148,7 +148,14 @@ impl TestApp {
 
     /// A new browser with no cookies.
     pub fn browser(&self) -> Browser<'_> {
-        Browser { app: self, cookies: BTreeMap::new(), csrf: None, user_id: None, username: String::new() }
+        Browser {
+            app: self,
+            cookies: BTreeMap::new(),
+            csrf: None,
+            user_id: None,
+            username: String::new(),
+            remote: None,
+        }
     }
 
     /// A browser whose user registered as `username` (email `<username>@example.com`, password
@@ -329,6 +336,8 @@ pub struct Browser<'a> {
     csrf: Option<String>,
     pub user_id: Option<i64>,
     pub username: String,
+    /// The client address the server sees (none, as for in-process requests, unless set).
+    remote: Option<std::net::SocketAddr>,
 }
 
 /// A file to upload.
@@ -367,6 +376,21 @@ impl<'a> Browser<'a> {
         self.cookies.iter().map(|(k, v)| Cookie::new(k.clone(), v.clone())).collect()
     }
 
+    /// A request from this browser: its cookies, and its address if it has one.
+    fn request(&self, method: rocket::http::Method, uri: &str) -> rocket::local::asynchronous::LocalRequest<'a> {
+        let request = self.app.client.req(method, uri.to_owned()).cookies(self.jar());
+        match self.remote {
+            Some(remote) => request.remote(remote),
+            None => request,
+        }
+    }
+
+    /// This browser, seen from now on as coming from `address`.
+    pub fn from_address(mut self, address: &str) -> Self {
+        self.remote = Some(std::net::SocketAddr::new(address.parse().unwrap(), 40_000));
+        self
+    }
+
     /// A copy of this browser's cookies.
     pub fn clone_cookies(&self) -> BTreeMap<String, String> {
         self.cookies.clone()
@@ -382,7 +406,7 @@ impl<'a> Browser<'a> {
     }
 
     pub async fn get(&mut self, uri: &str) -> Page {
-        let response = self.app.client.get(uri.to_owned()).cookies(self.jar()).dispatch().await;
+        let response = self.request(rocket::http::Method::Get, uri).dispatch().await;
         self.read(response).await
     }
 
@@ -415,15 +439,8 @@ impl<'a> Browser<'a> {
     /// Submits exactly these fields (no token added).
     pub async fn post_raw(&mut self, uri: &str, fields: &[(&str, &str)]) -> Page {
         let body = fields.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&");
-        let response = self
-            .app
-            .client
-            .post(uri.to_owned())
-            .header(ContentType::Form)
-            .cookies(self.jar())
-            .body(body)
-            .dispatch()
-            .await;
+        let response =
+            self.request(rocket::http::Method::Post, uri).header(ContentType::Form).body(body).dispatch().await;
         self.read(response).await
     }
 
@@ -435,7 +452,7 @@ impl<'a> Browser<'a> {
         body: Option<(ContentType, String)>,
         headers: &[(&str, &str)],
     ) -> Page {
-        let mut request = self.app.client.req(method, uri.to_owned()).cookies(self.jar());
+        let mut request = self.request(method, uri);
         for (name, value) in headers {
             request.add_header(Header::new(name.to_string(), value.to_string()));
         }
@@ -489,12 +506,9 @@ impl<'a> Browser<'a> {
         body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
         let content_type = ContentType::new("multipart", "form-data").with_params(("boundary", boundary));
         let response = self
-            .app
-            .client
-            .post(uri.to_owned())
+            .request(rocket::http::Method::Post, uri)
             .header(content_type)
             .header(Header::new("Accept", "text/html"))
-            .cookies(self.jar())
             .body(body)
             .dispatch()
             .await;

@@ -49,6 +49,24 @@ pub async fn clear(db: &impl ConnectionTrait, scope: &str, key: &str) -> Result<
         .map(|_| ())
 }
 
+/// Forgets the events of `scope` against every key that starts with `prefix`.
+pub async fn clear_prefix(db: &impl ConnectionTrait, scope: &str, prefix: &str) -> Result<(), DbErr> {
+    use sea_orm::sea_query::LikeExpr;
+    let escaped: String = prefix.chars().take(300).fold(String::new(), |mut out, c| {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+        out
+    });
+    throttle_event::Entity::delete_many()
+        .filter(throttle_event::Column::Scope.eq(scope))
+        .filter(throttle_event::Column::Key.like(LikeExpr::new(format!("{escaped}%")).escape('\\')))
+        .exec(db)
+        .await
+        .map(|_| ())
+}
+
 /// Forgets events older than `before`. Returns how many.
 pub async fn purge_before(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
     Ok(throttle_event::Entity::delete_many()

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use domain::throttle::{LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, RESET_PER_ACCOUNT, RESET_PER_ADDRESS};
+use domain::throttle::{
+    LOGIN_PER_ACCOUNT, LOGIN_PER_ACCOUNT_AND_ADDRESS, LOGIN_PER_ADDRESS, RESET_PER_ACCOUNT, RESET_PER_ADDRESS,
+};
 use persistence::DatabaseConnection;
 use persistence::users::User;
 use rocket_dyn_templates::context;
@@ -25,8 +27,9 @@ pub enum Login {
     Throttled(Duration),
 }
 
-/// Checks `email` and `password`, counting failures per account and per client address. An
-/// unknown email costs the same bcrypt check as a wrong password.
+/// Checks `email` and `password`, counting failures per (account, client address), per
+/// address and per account (the rule is `domain::throttle`'s). An unknown email costs the same
+/// bcrypt check as a wrong password.
 pub async fn log_in(
     db: &DatabaseConnection,
     passwords: &Passwords,
@@ -35,9 +38,17 @@ pub async fn log_in(
     client: Option<std::net::IpAddr>,
 ) -> Result<Login, Error> {
     let (account_key, address_key) = (throttle::account_key(email), throttle::address_key(client));
-    let checks = [(account_key.as_str(), LOGIN_PER_ACCOUNT), (address_key.as_str(), LOGIN_PER_ADDRESS)];
+    let pair_key = throttle::pair_key(email, client);
+    let checks = [(pair_key.as_str(), LOGIN_PER_ACCOUNT_AND_ADDRESS), (address_key.as_str(), LOGIN_PER_ADDRESS)];
     // Checked before the password: once locked, even the right password must wait.
     if let Some(wait) = throttle::wait(db, throttle::LOGIN, &checks).await? {
+        return Ok(Login::Throttled(wait));
+    }
+    // Guessing spread over many addresses: each address that has failed for this account waits,
+    // the owner's own address (with no failure of its own) does not.
+    if let Some(wait) = throttle::wait(db, throttle::LOGIN, &[(account_key.as_str(), LOGIN_PER_ACCOUNT)]).await?
+        && throttle::any_within(db, throttle::LOGIN, &pair_key, LOGIN_PER_ACCOUNT).await?
+    {
         return Ok(Login::Throttled(wait));
     }
     let account = match domain::Email::parse(email) {
@@ -48,11 +59,11 @@ pub async fn log_in(
     let valid = passwords.verify(password.to_owned(), hash).await?;
     match account {
         Some(account) if valid => {
-            persistence::throttle::clear(db, throttle::LOGIN, &account_key).await?;
+            persistence::throttle::clear(db, throttle::LOGIN, &pair_key).await?;
             Ok(Login::Success(account))
         }
         _ => {
-            throttle::record(db, throttle::LOGIN, &[&account_key, &address_key]).await?;
+            throttle::record(db, throttle::LOGIN, &[&pair_key, &address_key, &account_key]).await?;
             Ok(Login::Refused)
         }
     }
@@ -98,7 +109,8 @@ pub async fn reset_token_account(
 }
 
 /// Sets a new password after a reset: every session of the account ends (and, with the new hash,
-/// every reset link and API token issued before), and the account's failed logins are forgotten.
+/// every reset link and API token issued before), and the account's failed logins, from every
+/// address, are forgotten.
 pub async fn reset_password(
     db: &DatabaseConnection,
     passwords: &Passwords,
@@ -110,6 +122,7 @@ pub async fn reset_password(
     persistence::users::set_password_hash(&txn, account.id, hash).await?;
     persistence::sessions::delete_for_user(&txn, account.id, None).await?;
     persistence::throttle::clear(&txn, throttle::LOGIN, &throttle::account_key(&account.email)).await?;
+    persistence::throttle::clear_prefix(&txn, throttle::LOGIN, &throttle::pair_keys_prefix(&account.email)).await?;
     txn.commit().await?;
     Ok(())
 }
