@@ -1,6 +1,6 @@
 //! The home page, its pagination, the about page, error pages and static files.
 
-use gazette_tests::{Settings, TestApp};
+use gazette_tests::{PASSWORD, Settings, TestApp};
 use rocket::http::Status;
 
 #[rocket::async_test]
@@ -343,4 +343,47 @@ async fn readers_see_changes_at_once_and_nothing_of_another_visitor() {
     assert!(next.flashes().is_empty() && !next.shows("You have been logged out."));
     // And once she has read it, her home page is everyone's again.
     assert!(alice.get("/").await.flashes().is_empty());
+}
+
+#[rocket::async_test]
+async fn pages_for_a_signed_in_user_and_answers_with_tokens_are_never_stored() {
+    use rocket::http::Method;
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let post = alice.writes_post("Hello").await;
+    for path in ["/", "/account", "/password/change", "/post/new", "/user/alice", "/about", &format!("/post/{post}")] {
+        let page = alice.get(path).await;
+        assert_eq!(page.status, Status::Ok, "{path}");
+        assert_eq!(page.header("Cache-Control"), Some("no-store"), "{path}");
+    }
+    // Token answers and the signed-in API.
+    let body = serde_json::json!({ "user": { "email": "alice@example.com", "password": PASSWORD } });
+    let login = app.browser().send_json(Method::Post, "/api/users/login", &body, &[]).await;
+    assert_eq!(login.header("Cache-Control"), Some("no-store"));
+    let token = login.json()["user"]["token"].as_str().unwrap().to_owned();
+    let me = app.browser().send(Method::Get, "/api/user", None, &[("Authorization", &format!("Token {token}"))]).await;
+    assert_eq!(me.status, Status::Ok);
+    assert_eq!(me.header("Cache-Control"), Some("no-store"));
+    let body = serde_json::json!({ "email": "alice@example.com", "password": PASSWORD });
+    let auth = app.browser().send_json(Method::Post, "/auth/login", &body, &[]).await;
+    assert_eq!(auth.header("Cache-Control"), Some("no-store"));
+    assert_eq!(app.browser().get("/auth/").await.header("Cache-Control"), Some("no-store"));
+    // A visitor's pages carry nobody's data and may be kept.
+    let public = app.browser().get(&format!("/post/{post}")).await;
+    assert_eq!(public.header("Cache-Control"), None);
+    assert_eq!(app.browser().get("/static/css/main.css").await.header("Cache-Control"), Some("public, max-age=3600"));
+}
+
+#[rocket::async_test]
+async fn strict_transport_security_is_sent_only_when_the_site_is_served_over_https() {
+    let https = TestApp::with(Settings { public_url: "https://blog.example.com".into(), ..Settings::default() }).await;
+    let hsts = https.browser().get("/").await.header("Strict-Transport-Security").map(str::to_owned).unwrap();
+    let max_age: u64 = hsts.trim_start_matches("max-age=").split(';').next().unwrap().parse().unwrap();
+    assert!(max_age >= 180 * 24 * 3600, "{hsts}");
+    assert_eq!(
+        https.browser().get("/static/css/main.css").await.header("Strict-Transport-Security"),
+        Some(hsts.as_str())
+    );
+    let http = TestApp::spawn().await;
+    assert_eq!(http.browser().get("/").await.header("Strict-Transport-Security"), None);
 }

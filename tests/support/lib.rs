@@ -268,9 +268,17 @@ pub struct Page {
     pub retry_after: Option<u64>,
     pub body: String,
     pub bytes: Vec<u8>,
+    /// Every header, names in lower case.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Page {
+    /// The first value of the header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_lowercase();
+        self.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str())
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
@@ -364,12 +372,14 @@ impl<'a> Browser<'a> {
         let location = response.headers().get_one("Location").map(str::to_owned);
         let content_type = response.content_type().map(|c| c.to_string());
         let retry_after = response.headers().get_one("Retry-After").and_then(|v| v.parse().ok());
+        let headers =
+            response.headers().iter().map(|h| (h.name().as_str().to_lowercase(), h.value().to_owned())).collect();
         let bytes = response.into_bytes().await.unwrap_or_default();
         let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(token) = find_csrf(&body) {
             self.csrf = Some(token);
         }
-        Page { status, location, content_type, set_cookies, retry_after, body, bytes }
+        Page { status, location, content_type, set_cookies, retry_after, body, bytes, headers }
     }
 
     fn jar(&self) -> Vec<Cookie<'static>> {
