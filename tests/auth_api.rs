@@ -269,3 +269,70 @@ async fn api_logins_are_throttled_like_the_sites() {
     let page = c.send_form(Post, "/auth/sessions", &[("email", "alice@example.com"), ("password", PASSWORD)]).await;
     assert_eq!(page.status, Status::TooManyRequests);
 }
+
+#[rocket::async_test]
+async fn cookie_sessions_refuse_writes_from_other_sites() {
+    let app = TestApp::spawn().await;
+    app.signed_up("ann").await;
+    let credentials = "email=ann%40example.com&password=password123";
+    let form = || Some((rocket::http::ContentType::Form, credentials.to_owned()));
+    let mut c = app.browser();
+    // Login CSRF: another site's form logs the visitor in as the attacker.
+    for headers in [[("Origin", "https://evil.example")], [("Sec-Fetch-Site", "cross-site")], [("Origin", "null")]] {
+        let page = c.send(Post, "/auth/sessions", form(), &headers).await;
+        assert_eq!(page.status, Status::Forbidden, "{headers:?}");
+        assert_eq!(page.json(), json!({ "message": "cross-site request refused" }));
+        assert!(!c.has_cookie("session_id"), "no session from another site");
+    }
+    let registered = c
+        .send(
+            Post,
+            "/auth/users",
+            Some((rocket::http::ContentType::Form, "email=x%40example.com&password=password123".into())),
+            &[("Origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(registered.status, Status::Forbidden);
+    assert!(app.user("x").await.is_none());
+
+    // From the site itself, or with no browser headers at all (a program), it works.
+    let same = c
+        .send(Post, "/auth/sessions", form(), &[("Origin", "http://127.0.0.1:8000"), ("Sec-Fetch-Site", "same-origin")])
+        .await;
+    assert_eq!(same.status, Status::Ok);
+    assert_eq!(c.send(Get, "/auth/profile", None, &[]).await.status, Status::Ok);
+
+    // A form on another site posting `_method=DELETE` does not log the user out.
+    let logout = c
+        .send(
+            Post,
+            "/auth/sessions",
+            Some((rocket::http::ContentType::Form, "_method=DELETE".into())),
+            &[("Origin", "https://evil.example")],
+        )
+        .await;
+    assert_eq!(logout.status, Status::Forbidden);
+    assert_eq!(c.send(Get, "/auth/profile", None, &[]).await.status, Status::Ok, "still logged in");
+    let logout = c.send(Delete, "/auth/sessions", None, &[]).await;
+    assert_eq!(logout.status, Status::Found);
+
+    // Tokens are not sent by browsers on their own: token requests are unaffected.
+    let body = json!({ "email": "ann@example.com", "password": PASSWORD });
+    let login = c.send_json(Post, "/auth/login", &body, &[("Origin", "https://evil.example")]).await;
+    assert_eq!(login.status, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn the_auth_services_can_be_switched_off() {
+    let app = TestApp::with(Settings { auth_api: false, ..Settings::default() }).await;
+    app.signed_up("ann").await;
+    let mut c = app.browser();
+    assert_eq!(c.send(Get, "/auth/", None, &[]).await.status, Status::NotFound);
+    let reset = c.send_form(Post, "/auth/reset_password", &[("email", "nobody@example.com")]).await;
+    assert_eq!(reset.status, Status::NotFound, "no answer tells which emails have accounts");
+    let doc = c.send(Get, "/api/openapi.json", None, &[]).await.json();
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    assert!(!paths.is_empty() && paths.iter().all(|p| p.starts_with("/api")), "{paths:?}");
+    // The site and the RealWorld API work as ever.
+    assert_eq!(c.send(Get, "/api/tags", None, &[]).await.status, Status::Ok);
+}

@@ -39,6 +39,8 @@ pub struct Settings {
     pub auth_token_ttl: u64,
     /// Answer reset requests on the API with the token itself.
     pub api_expose_reset_token: bool,
+    /// Serve the `/auth` services.
+    pub auth_api: bool,
 }
 
 impl Default for Settings {
@@ -54,6 +56,7 @@ impl Default for Settings {
             mail_timeout_ms: 5_000,
             auth_token_ttl: 3600,
             api_expose_reset_token: false,
+            auth_api: true,
         }
     }
 }
@@ -112,6 +115,7 @@ impl TestApp {
             .merge(Serialized::global("mail_timeout_ms", settings.mail_timeout_ms))
             .merge(Serialized::global("auth_token_ttl", settings.auth_token_ttl))
             .merge(Serialized::global("api_expose_reset_token", settings.api_expose_reset_token))
+            .merge(Serialized::global("auth_api", settings.auth_api))
             .merge(Serialized::global("mail_transport", if settings.smtp_url.is_some() { "smtp" } else { "file" }))
             .merge(Serialized::global("smtp_url", settings.smtp_url.unwrap_or_default()));
         let client = Client::untracked(web::build(figment.clone())).await.expect("the application starts");

@@ -28,7 +28,13 @@ fn auth_error(status: Status, req: &Request<'_>) -> Answer {
     let reason = status.reason().unwrap_or("Error");
     let path = req.uri().path();
     let token_style = ["/auth/register", "/auth/login", "/auth/status", "/auth/logout"].contains(&path.as_str());
-    if token_style { auth::fail(status, reason) } else { auth::message(status, reason) }
+    if token_style {
+        auth::fail(status, reason)
+    } else if req.local_cache(|| auth::CrossSite(false)).0 {
+        auth::message(status, "cross-site request refused")
+    } else {
+        auth::message(status, reason)
+    }
 }
 
 /// Errors under `/api` answer JSON in the RealWorld shape.

@@ -53,6 +53,10 @@ pub struct AppConfig {
     /// Answer `POST /auth/reset_password` with the reset token itself instead of mailing it
     /// (for testing clients locally; never in production).
     pub api_expose_reset_token: bool,
+    /// Serve the `/auth` services. `POST /auth/reset_password` says whether an email has an
+    /// account (its specification asks for that), so a site that does not need `/auth` can turn
+    /// it off.
+    pub auth_api: bool,
 }
 
 impl Default for AppConfig {
@@ -76,6 +80,7 @@ impl Default for AppConfig {
             reset_token_ttl: 1800,
             auth_token_ttl: 3600,
             api_expose_reset_token: false,
+            auth_api: true,
         }
     }
 }

@@ -26,7 +26,9 @@ use crate::state::Passwords;
 
 pub fn stage() -> rocket::fairing::AdHoc {
     rocket::fairing::AdHoc::on_ignite("RealWorld API", |rocket| async {
-        let spec = super::openapi::Spec::new(rocket.state::<AppConfig>().map_or("/", |c| c.public_url.as_str()));
+        let config = rocket.state::<AppConfig>();
+        let spec =
+            super::openapi::Spec::new(config.map_or("/", |c| c.public_url.as_str()), config.is_none_or(|c| c.auth_api));
         let mut mounted = routes![preflight, super::openapi::document];
         mounted.extend(operations());
         rocket.manage(spec).mount("/api", mounted)

@@ -28,7 +28,14 @@ use crate::state::Passwords;
 use crate::tokens;
 
 pub fn stage() -> rocket::fairing::AdHoc {
-    rocket::fairing::AdHoc::on_ignite("Auth API", |rocket| async { rocket.mount("/auth", operations()) })
+    rocket::fairing::AdHoc::on_ignite("Auth API", |rocket| async {
+        if rocket.state::<AppConfig>().is_some_and(|c| c.auth_api) {
+            rocket.mount("/auth", operations())
+        } else {
+            log::info!("the /auth services are off (auth_api = false)");
+            rocket
+        }
+    })
 }
 
 const SESSION_COOKIE: &str = "session_id";
@@ -48,6 +55,44 @@ super::openapi::documented_operations!(
     status,
     logout,
 );
+
+// ---- Who may write with a cookie ----
+
+/// A request that no other site made: its `Origin` (when the browser sends one) is this site,
+/// and `Sec-Fetch-Site` (likewise) is not another site's. Programs send neither and pass.
+/// Guards every form-bodied route, the ones a browser's cookie or another site's form can reach,
+/// before the body is read; refused, the request gets 403 "cross-site request refused".
+pub struct FromThisSite;
+
+/// Marks a request refused by [`FromThisSite`], for the catcher's message.
+pub struct CrossSite(pub bool);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for FromThisSite {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let fetch_site_ok = req.headers().get_one("Sec-Fetch-Site").is_none_or(|v| matches!(v, "same-origin" | "none"));
+        let origin_ok = req.headers().get_one("Origin").is_none_or(|origin| {
+            let public = req.rocket().state::<AppConfig>().map(|c| origin_of(&c.public_url));
+            let host = req.headers().get_one("Host");
+            public.is_some_and(|p| p.eq_ignore_ascii_case(origin))
+                || host.is_some_and(|h| origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(h)))
+        });
+        if fetch_site_ok && origin_ok {
+            Outcome::Success(FromThisSite)
+        } else {
+            req.local_cache(|| CrossSite(true));
+            Outcome::Error((Status::Forbidden, ()))
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    url[after_scheme..].find('/').map_or(url, |end| &url[..after_scheme + end])
+}
 
 // ---- What goes over the wire ----
 
@@ -223,6 +268,7 @@ fn required<'a>(value: &'a Option<String>, name: &str) -> std::result::Result<&'
     responses(
         (status = 200, description = "`user created`", body = EmailMessage),
         (status = 400, description = "`email already registered`, or a field missing or invalid", body = Message),
+        (status = 403, description = "`cross-site request refused` (the `Origin` or `Sec-Fetch-Site` of another site)", body = Message),
         (status = 413, description = "The body is too large", body = Message),
         (status = 415, description = "The body is not form-encoded", body = Message),
         (status = 422, description = "The body is not a well-formed form", body = Message),
@@ -230,6 +276,7 @@ fn required<'a>(value: &'a Option<String>, name: &str) -> std::result::Result<&'
 )]
 #[post("/users", data = "<form>")]
 async fn create_user(
+    _from: FromThisSite,
     form: Form<Credentials>,
     db: &State<DatabaseConnection>,
     passwords: &State<Passwords>,
@@ -254,6 +301,7 @@ async fn create_user(
             headers(("Set-Cookie" = String, description = "`session_id=<opaque>; Path=/; HttpOnly`"))),
         (status = 400, description = "A field is missing", body = Message),
         (status = 401, description = "Wrong email or password", body = Message),
+        (status = 403, description = "`cross-site request refused` (the `Origin` or `Sec-Fetch-Site` of another site)", body = Message),
         (status = 413, description = "The body is too large", body = Message),
         (status = 415, description = "The body is not form-encoded", body = Message),
         (status = 422, description = "The body is not a well-formed form", body = Message),
@@ -262,6 +310,7 @@ async fn create_user(
 )]
 #[post("/sessions", data = "<form>")]
 async fn create_session(
+    _from: FromThisSite,
     form: Form<Credentials>,
     client: Option<std::net::IpAddr>,
     cookies: &CookieJar<'_>,
@@ -321,11 +370,11 @@ enum Ended {
     security(("Session" = [])),
     responses(
         (status = 302, description = "Logged out", headers(("Location" = String, description = "`/`"))),
-        (status = 403, description = "No valid session", body = Message),
+        (status = 403, description = "No valid session, or `cross-site request refused` (the `Origin` or `Sec-Fetch-Site` of another site)", body = Message),
     )
 )]
 #[delete("/sessions")]
-async fn delete_session(cookies: &CookieJar<'_>, db: &State<DatabaseConnection>) -> Result<Ended> {
+async fn delete_session(_from: FromThisSite, cookies: &CookieJar<'_>, db: &State<DatabaseConnection>) -> Result<Ended> {
     let Some((_, secret)) = session_user(db, cookies).await? else {
         return Ok(Ended::Refused(message(Status::Forbidden, "no valid session")));
     };
@@ -364,7 +413,7 @@ pub struct ResetRequest {
     responses(
         (status = 200, description = "`reset email sent`", body = ResetRequested),
         (status = 400, description = "The email is missing", body = Message),
-        (status = 403, description = "`unknown email`", body = Message),
+        (status = 403, description = "`unknown email`, or `cross-site request refused` (the `Origin` or `Sec-Fetch-Site` of another site)", body = Message),
         (status = 413, description = "The body is too large", body = Message),
         (status = 415, description = "The body is not form-encoded", body = Message),
         (status = 422, description = "The body is not a well-formed form", body = Message),
@@ -373,6 +422,7 @@ pub struct ResetRequest {
 )]
 #[post("/reset_password", data = "<form>")]
 async fn request_reset(
+    _from: FromThisSite,
     form: Form<ResetRequest>,
     client: Option<std::net::IpAddr>,
     db: &State<DatabaseConnection>,
@@ -424,7 +474,7 @@ pub struct ResetForm {
     responses(
         (status = 200, description = "`Password updated`", body = EmailMessage),
         (status = 400, description = "A field is missing, or the new password is invalid", body = Message),
-        (status = 403, description = "The token is invalid, expired, used or for another email", body = Message),
+        (status = 403, description = "The token is invalid, expired, used or for another email, or `cross-site request refused`", body = Message),
         (status = 413, description = "The body is too large", body = Message),
         (status = 415, description = "The body is not form-encoded", body = Message),
         (status = 422, description = "The body is not a well-formed form", body = Message),
@@ -432,6 +482,7 @@ pub struct ResetForm {
 )]
 #[put("/reset_password", data = "<form>")]
 async fn reset_password(
+    _from: FromThisSite,
     form: Form<ResetForm>,
     db: &State<DatabaseConnection>,
     keys: &State<SigningKeys>,

@@ -71,10 +71,17 @@ impl Modify for SecuritySchemes {
 pub struct Spec(Option<String>);
 
 impl Spec {
-    /// The document, with the site's public address as its server.
-    pub fn new(public_url: &str) -> Self {
+    /// The document, with the site's public address as its server; without the `/auth`
+    /// operations when those services are off.
+    pub fn new(public_url: &str, with_auth: bool) -> Self {
         let mut doc = Document::openapi();
         doc.servers = Some(vec![Server::new(public_url.trim_end_matches('/'))]);
+        if !with_auth {
+            doc.paths.paths.retain(|path, _| !(path == "/auth" || path.starts_with("/auth/")));
+            if let Some(tags) = doc.tags.as_mut() {
+                tags.retain(|tag| !tag.name.starts_with("Auth"));
+            }
+        }
         match doc.to_json() {
             Ok(json) => Spec(Some(json)),
             Err(e) => {
