@@ -32,8 +32,8 @@ impl Server {
             .env("ROCKET_MAIL_FILE_DIR", dir.join("mail"))
             .env("ROCKET_BCRYPT_COST", bcrypt_cost.to_string())
             .env("DATABASE_URL", database_url)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(Stdio::from(output(dir)))
+            .stderr(Stdio::from(output(dir)))
             .spawn()
             .unwrap();
         let server = Server { child, port, data, database_url: database_url.to_owned() };
@@ -79,6 +79,12 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Where the server's standard output and error go: one file in its data folder, kept across
+/// restarts.
+fn output(dir: &std::path::Path) -> std::fs::File {
+    std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log")).unwrap()
 }
 
 fn ureq_agent() -> ureq::Agent {
@@ -146,6 +152,52 @@ fn register(server: &Server, name: &str) -> String {
     assert_eq!(status, 201, "{body}");
     let body: Value = serde_json::from_str(&body).unwrap();
     body["user"]["token"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn no_password_body_token_or_query_reaches_the_log_at_the_default_level() {
+    const MARKER: &str = "Sup3r-Secret-Marker";
+    let data = Arc::new(tempfile::tempdir().unwrap());
+    let db = TestDatabase::new(data.path());
+    let server = Server::start(data.clone(), &db.url, 4);
+    let token = register(&server, "alice");
+    let agent = ureq_agent();
+    let send = |method: &str, path: &str, content_type: &str, body: String, token: Option<&str>| {
+        let mut request =
+            ureq::http::Request::builder().method(method).uri(server.url(path)).header("Content-Type", content_type);
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Token {token}"));
+        }
+        call(agent.run(request.body(body).unwrap()))
+    };
+    // A 422: the password is well-formed, the bio is not a string.
+    let wrong_shape = format!(r#"{{"user":{{"password":"{MARKER}-1","bio":123}}}}"#);
+    assert_eq!(send("PUT", "/api/user", "application/json", wrong_shape, Some(&token)).0, 422);
+    // A 400: a login body missing its closing brace, on both APIs.
+    let unclosed = format!(r#"{{"user":{{"email":"alice@example.com","password":"{MARKER}-2"}}"#);
+    assert_eq!(send("POST", "/api/users/login", "application/json", unclosed, None).0, 400);
+    let unclosed = format!(r#"{{"email":"alice@example.com","password":"{MARKER}-3""#);
+    assert_eq!(send("POST", "/auth/login", "application/json", unclosed, None).0, 400);
+    // A string where a number belongs puts the value itself in the parser's message.
+    let string_value = format!(r#"{{"article":{{"title":"t","description":"d","body":"b","tagList":"{MARKER}-4"}}}}"#);
+    assert_eq!(send("POST", "/api/articles", "application/json", string_value, Some(&token)).0, 422);
+    // A form repeating a field, a page with a token in its query, a forged session cookie.
+    let repeated = format!("email=a%40example.com&password={MARKER}-5&password={MARKER}-6");
+    assert!(send("POST", "/auth/sessions", "application/x-www-form-urlencoded", repeated, None).0 >= 400);
+    let (status, _) = call(agent.get(&server.url(&format!("/?page={MARKER}-7&token={MARKER}-8"))).call());
+    assert!(status >= 400);
+    let (status, _) = call(agent.get(&server.url("/account")).header("Cookie", format!("session={MARKER}-9")).call());
+    assert!(status < 500);
+    // A megabyte of malformed JSON.
+    let huge = format!(r#"{{"user":{{"email":"{}","password":"{MARKER}-10""#, "x".repeat(1 << 20));
+    assert!(send("POST", "/api/users/login", "application/json", huge, None).0 >= 400);
+
+    drop(server);
+    let log = std::fs::read_to_string(data.path().join("server.log")).unwrap();
+    assert!(!log.contains(MARKER), "the log holds what was sent:\n{}", &log[..log.len().min(4000)]);
+    assert!(log.lines().all(|l| l.len() < 1000), "a line of the log is over 1000 characters");
+    // What it does say: the route and the reason.
+    assert!(log.contains("body refused on /api/users/login: JSON syntax error"), "{log}");
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use super::body::JsonBody;
 use chrono::{DateTime, SecondsFormat, Utc};
 use domain::{Content, Email, Password, Title, Username};
 use persistence::DatabaseConnection;
@@ -12,7 +13,6 @@ use persistence::articles::{ArticleRow, Filter};
 use persistence::users::{NewUser, User, WriteError};
 use rocket::http::Status;
 use rocket::request::{FromRequest, Outcome, Request};
-use rocket::serde::json::Json;
 use rocket::{State, delete, get, options, post, put, routes};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -302,7 +302,7 @@ pub struct LoginFields {
 )]
 #[post("/users/login", data = "<body>")]
 async fn login(
-    body: Json<LoginRequest>,
+    body: JsonBody<LoginRequest>,
     client: Option<std::net::IpAddr>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
@@ -350,7 +350,7 @@ pub struct RegisterFields {
 )]
 #[post("/users", data = "<body>")]
 async fn register(
-    body: Json<RegisterRequest>,
+    body: JsonBody<RegisterRequest>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
     keys: &State<SigningKeys>,
@@ -443,7 +443,7 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option
 )]
 #[put("/user", data = "<body>")]
 async fn update_user(
-    body: Json<UpdateUserRequest>,
+    body: JsonBody<UpdateUserRequest>,
     user: ApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
@@ -862,7 +862,7 @@ fn description_of(raw: &str) -> std::result::Result<String, Answer> {
 )]
 #[post("/articles", data = "<body>")]
 async fn create_article(
-    body: Json<NewArticleRequest>,
+    body: JsonBody<NewArticleRequest>,
     viewer: ApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
@@ -930,7 +930,7 @@ async fn modifiable(
 #[put("/articles/<slug>", data = "<body>")]
 async fn update_article(
     slug: &str,
-    body: Json<UpdateArticleRequest>,
+    body: JsonBody<UpdateArticleRequest>,
     viewer: ApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
@@ -1034,7 +1034,7 @@ pub struct NewComment {
 #[post("/articles/<slug>/comments", data = "<body>")]
 async fn add_comment(
     slug: &str,
-    body: Json<NewCommentRequest>,
+    body: JsonBody<NewCommentRequest>,
     viewer: ApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,

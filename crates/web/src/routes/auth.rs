@@ -5,15 +5,15 @@
 
 use std::sync::Arc;
 
+use super::body::{FormBody, JsonBody};
 use chrono::Utc;
 use domain::{Email, Password, Username};
 use persistence::DatabaseConnection;
 use persistence::users::{NewUser, User, WriteError};
-use rocket::form::{Form, FromForm};
+use rocket::form::FromForm;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::Redirect;
-use rocket::serde::json::Json;
 use rocket::{Responder, State, delete, get, post, put};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -277,7 +277,7 @@ fn required<'a>(value: &'a Option<String>, name: &str) -> std::result::Result<&'
 #[post("/users", data = "<form>")]
 async fn create_user(
     _from: FromThisSite,
-    form: Form<Credentials>,
+    form: FormBody<Credentials>,
     db: &State<DatabaseConnection>,
     passwords: &State<Passwords>,
 ) -> Result<Answer> {
@@ -311,7 +311,7 @@ async fn create_user(
 #[post("/sessions", data = "<form>")]
 async fn create_session(
     _from: FromThisSite,
-    form: Form<Credentials>,
+    form: FormBody<Credentials>,
     client: Option<std::net::IpAddr>,
     cookies: &CookieJar<'_>,
     db: &State<DatabaseConnection>,
@@ -423,7 +423,7 @@ pub struct ResetRequest {
 #[post("/reset_password", data = "<form>")]
 async fn request_reset(
     _from: FromThisSite,
-    form: Form<ResetRequest>,
+    form: FormBody<ResetRequest>,
     client: Option<std::net::IpAddr>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
@@ -483,7 +483,7 @@ pub struct ResetForm {
 #[put("/reset_password", data = "<form>")]
 async fn reset_password(
     _from: FromThisSite,
-    form: Form<ResetForm>,
+    form: FormBody<ResetForm>,
     db: &State<DatabaseConnection>,
     keys: &State<SigningKeys>,
     passwords: &State<Passwords>,
@@ -534,7 +534,7 @@ pub struct JsonCredentials {
 )]
 #[post("/register", data = "<body>")]
 async fn register(
-    body: Json<JsonCredentials>,
+    body: JsonBody<JsonCredentials>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
     keys: &State<SigningKeys>,
@@ -568,7 +568,7 @@ async fn register(
 )]
 #[post("/login", data = "<body>")]
 async fn login(
-    body: Json<JsonCredentials>,
+    body: JsonBody<JsonCredentials>,
     client: Option<std::net::IpAddr>,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod body;
 pub mod files;
 pub mod json;
 pub mod main;
