@@ -379,6 +379,16 @@ async fn the_openapi_document_describes_every_route_of_both_apis() {
     assert_eq!(schemas["NewArticle"]["properties"]["title"]["maxLength"], json!(domain::Title::MAX));
     assert_eq!(schemas["NewArticle"]["properties"]["body"]["maxLength"], json!(domain::Content::MAX));
     assert_eq!(schemas["ArticleChanges"]["properties"]["title"]["maxLength"], json!(domain::Title::MAX));
+    assert_eq!(schemas["NewArticle"]["properties"]["description"]["maxLength"], json!(domain::Description::MAX));
+    assert_eq!(schemas["ArticleChanges"]["properties"]["description"]["maxLength"], json!(domain::Description::MAX));
+    assert_eq!(schemas["UserChanges"]["properties"]["bio"]["maxLength"], json!(domain::Bio::MAX));
+    assert_eq!(schemas["UserChanges"]["properties"]["image"]["maxLength"], json!(domain::ImageUrl::MAX));
+    assert_eq!(schemas["UserChanges"]["properties"]["email"]["maxLength"], json!(domain::Email::MAX));
+    assert_eq!(schemas["NewComment"]["properties"]["body"]["maxLength"], json!(domain::CommentBody::MAX));
+    let comment_params = doc["paths"]["/api/articles/{slug}/comments"]["get"]["parameters"].as_array().unwrap();
+    assert!(
+        comment_params.iter().any(|p| p["name"] == "limit") && comment_params.iter().any(|p| p["name"] == "offset")
+    );
     let article = &schemas["Article"];
     for field in
         ["slug", "title", "description", "tagList", "createdAt", "updatedAt", "favorited", "favoritesCount", "author"]
@@ -418,4 +428,54 @@ async fn list_windows_are_checked_and_pages_past_the_end_are_empty() {
         assert_eq!(status, Status::NotFound, "{id}");
         assert_eq!(page["errors"]["body"][0], "comment not found");
     }
+}
+
+#[rocket::async_test]
+async fn profile_fields_are_bounded_so_listings_stay_small() {
+    let app = TestApp::spawn().await;
+    let mut c = app.browser();
+    let token = register(&mut c, "jake").await;
+    let long = "b".repeat(domain::Bio::MAX + 1);
+    let (status, body) = call(&mut c, Put, "/api/user", Some(json!({ "user": { "bio": long } })), Some(&token)).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(body, json!({ "errors": { "bio": ["must be at most 1000 characters long"] } }));
+    let most = "é".repeat(domain::Bio::MAX);
+    let (status, body) = call(&mut c, Put, "/api/user", Some(json!({ "user": { "bio": most } })), Some(&token)).await;
+    assert_eq!(status, Status::Ok);
+    assert_eq!(body["user"]["bio"], json!("é".repeat(1000)));
+    let (status, body) = call(&mut c, Put, "/api/user", Some(json!({ "user": { "bio": null } })), Some(&token)).await;
+    assert_eq!(status, Status::Ok, "null still clears the bio");
+    assert_eq!(body["user"]["bio"], json!(""));
+}
+
+#[rocket::async_test]
+async fn comment_listings_are_paged_one_hundred_at_most() {
+    let app = TestApp::spawn().await;
+    let mut c = app.browser();
+    let token = register(&mut c, "jake").await;
+    let article = json!({ "article": { "title": "Talk", "description": "d", "body": "b", "tagList": [] } });
+    let (status, _) = call(&mut c, Post, "/api/articles", Some(article), Some(&token)).await;
+    assert_eq!(status, Status::Created);
+    for k in 0..105 {
+        let comment = json!({ "comment": { "body": format!("Comment {k}") } });
+        let (status, _) = call(&mut c, Post, "/api/articles/talk/comments", Some(comment), Some(&token)).await;
+        assert_eq!(status, Status::Ok);
+    }
+    let bodies = |v: &Value| {
+        v["comments"].as_array().unwrap().iter().map(|c| c["body"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let (status, all) = call(&mut c, Get, "/api/articles/talk/comments", None, None).await;
+    assert_eq!(status, Status::Ok);
+    let first = bodies(&all);
+    assert_eq!(first.len(), 100, "100 by default");
+    assert_eq!(first[0], "Comment 0", "oldest first");
+    let (_, rest) = call(&mut c, Get, "/api/articles/talk/comments?offset=100", None, None).await;
+    assert_eq!(bodies(&rest), (100..105).map(|k| format!("Comment {k}")).collect::<Vec<_>>());
+    let (_, capped) = call(&mut c, Get, "/api/articles/talk/comments?limit=1000", None, None).await;
+    assert_eq!(bodies(&capped).len(), 100, "at most 100");
+    let (_, two) = call(&mut c, Get, "/api/articles/talk/comments?limit=2&offset=3", None, None).await;
+    assert_eq!(bodies(&two), vec!["Comment 3".to_owned(), "Comment 4".to_owned()]);
+    let (status, body) = call(&mut c, Get, "/api/articles/talk/comments?limit=lots", None, None).await;
+    assert_eq!(status, Status::UnprocessableEntity);
+    assert_eq!(body["errors"]["limit"], json!(["must be a whole number, 0 or more"]));
 }

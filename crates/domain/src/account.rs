@@ -166,9 +166,90 @@ impl PersonName {
     }
 }
 
+/// A profile's short biography: optional, at most [`Bio::MAX`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bio(Option<String>);
+
+/// Why a profile field was refused (the messages complete "bio ..." / "image ...", as the
+/// RealWorld API words its errors).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProfileError {
+    /// The bio is over [`Bio::MAX`] characters.
+    #[error("must be at most 1000 characters long")]
+    BioTooLong,
+    /// The picture address is not an http(s) URL of at most [`ImageUrl::MAX`] characters.
+    #[error("must be an http(s) URL of at most 1000 characters")]
+    ImageUrl,
+}
+
+impl Bio {
+    /// Longest accepted bio, in characters.
+    pub const MAX: usize = 1000;
+
+    /// Checks a bio as typed; blank input is no bio.
+    pub fn parse(raw: &str) -> Result<Self, ProfileError> {
+        let bio = raw.trim();
+        if bio.chars().count() > Self::MAX {
+            return Err(ProfileError::BioTooLong);
+        }
+        Ok(Self((!bio.is_empty()).then(|| bio.to_owned())))
+    }
+
+    /// The bio, if one was given.
+    pub fn into_inner(self) -> Option<String> {
+        self.0
+    }
+}
+
+/// The address of a profile picture kept elsewhere: an http(s) URL with no spaces, at most
+/// [`ImageUrl::MAX`] characters; blank input is no picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageUrl(Option<String>);
+
+impl ImageUrl {
+    /// Longest accepted address, in characters.
+    pub const MAX: usize = 1000;
+
+    /// Checks an address as typed.
+    pub fn parse(raw: &str) -> Result<Self, ProfileError> {
+        let url = raw.trim();
+        if url.is_empty() {
+            return Ok(Self(None));
+        }
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || url.chars().count() > Self::MAX
+            || url.contains(char::is_whitespace)
+        {
+            return Err(ProfileError::ImageUrl);
+        }
+        Ok(Self(Some(url.to_owned())))
+    }
+
+    /// The address, if one was given.
+    pub fn into_inner(self) -> Option<String> {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bio_is_optional_and_at_most_1000_characters() {
+        assert_eq!(Bio::parse(" ").map(Bio::into_inner), Ok(None));
+        assert_eq!(Bio::parse(&"é".repeat(1000)).map(Bio::into_inner), Ok(Some("é".repeat(1000))));
+        assert_eq!(Bio::parse(&"x".repeat(1001)), Err(ProfileError::BioTooLong));
+    }
+
+    #[test]
+    fn a_picture_address_is_an_http_url() {
+        assert_eq!(ImageUrl::parse("").map(ImageUrl::into_inner), Ok(None));
+        assert!(ImageUrl::parse("https://example.com/me.png").is_ok());
+        assert_eq!(ImageUrl::parse("javascript:alert(1)"), Err(ProfileError::ImageUrl));
+        assert_eq!(ImageUrl::parse("https://x/ y"), Err(ProfileError::ImageUrl));
+        assert_eq!(ImageUrl::parse(&format!("https://{}", "x".repeat(1000))), Err(ProfileError::ImageUrl));
+    }
 
     #[test]
     fn a_username_of_letters_digits_and_punctuation_is_accepted() {

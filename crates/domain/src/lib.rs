@@ -9,8 +9,8 @@ pub mod post;
 pub mod redirect;
 pub mod throttle;
 
-pub use account::{Email, EmailError, NameError, PersonName, Username, UsernameError};
+pub use account::{Bio, Email, EmailError, ImageUrl, NameError, PersonName, ProfileError, Username, UsernameError};
 pub use authz::Actor;
 pub use pagination::{PageError, PageLink, PageNumber, Pagination};
 pub use password::{Password, PasswordError, PasswordHasher};
-pub use post::{Content, PostError, Title, slugify};
+pub use post::{CommentBody, Content, Description, FieldError, PostError, Tags, Title, slugify};

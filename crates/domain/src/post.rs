@@ -76,6 +76,110 @@ impl Content {
     }
 }
 
+/// Why a description, tag list or comment was refused (the messages complete "description ...",
+/// "tagList ...", "body ...", as the RealWorld API words its errors).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    /// The description is over [`Description::MAX`] characters.
+    #[error("must be at most 300 characters long")]
+    DescriptionTooLong,
+    /// A tag is over [`Tags::MAX_CHARS`] characters.
+    #[error("tags must be at most 64 characters long")]
+    TagTooLong,
+    /// More than [`Tags::MAX`] tags.
+    #[error("at most 20 tags")]
+    TooManyTags,
+    /// A blank comment.
+    #[error("can't be blank")]
+    CommentBlank,
+    /// A comment over [`CommentBody::MAX`] characters.
+    #[error("must be at most 10000 characters long")]
+    CommentTooLong,
+}
+
+/// A post's summary: optional (blank is none), at most [`Description::MAX`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Description(String);
+
+impl Description {
+    /// Longest accepted description, in characters.
+    pub const MAX: usize = 300;
+
+    /// Checks a description as typed.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let d = raw.trim();
+        if d.chars().count() > Self::MAX {
+            return Err(FieldError::DescriptionTooLong);
+        }
+        Ok(Self(d.to_owned()))
+    }
+
+    /// The description (empty for none).
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A post's tags: trimmed, blanks and repeats dropped, at most [`Tags::MAX`] of at most
+/// [`Tags::MAX_CHARS`] characters each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tags(Vec<String>);
+
+impl Tags {
+    /// Most tags on one post.
+    pub const MAX: usize = 20;
+    /// Longest tag, in characters.
+    pub const MAX_CHARS: usize = 64;
+
+    /// Checks tags as given.
+    pub fn parse<S: AsRef<str>>(raw: &[S]) -> Result<Self, FieldError> {
+        let mut out: Vec<String> = Vec::new();
+        for tag in raw.iter().map(|t| t.as_ref().trim()).filter(|t| !t.is_empty()) {
+            if tag.chars().count() > Self::MAX_CHARS {
+                return Err(FieldError::TagTooLong);
+            }
+            if !out.iter().any(|t| t == tag) {
+                out.push(tag.to_owned());
+            }
+        }
+        if out.len() > Self::MAX {
+            return Err(FieldError::TooManyTags);
+        }
+        Ok(Self(out))
+    }
+
+    /// The tags, in the order given.
+    pub fn into_inner(self) -> Vec<String> {
+        self.0
+    }
+}
+
+/// A comment's text: required, at most [`CommentBody::MAX`] characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentBody(String);
+
+impl CommentBody {
+    /// Longest accepted comment, in characters.
+    pub const MAX: usize = 10_000;
+
+    /// Checks a comment as typed.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let text = raw.trim();
+        if text.is_empty() {
+            return Err(FieldError::CommentBlank);
+        }
+        if text.chars().count() > Self::MAX {
+            return Err(FieldError::CommentTooLong);
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The text.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

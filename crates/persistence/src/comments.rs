@@ -67,11 +67,18 @@ pub async fn find(db: &impl ConnectionTrait, id: i64) -> Result<Option<CommentRo
 }
 
 /// A post's comments, oldest first.
-pub async fn list_for_post(db: &impl ConnectionTrait, post_id: i64) -> Result<Vec<CommentRow>, DbErr> {
+pub async fn list_for_post(
+    db: &impl ConnectionTrait,
+    post_id: i64,
+    limit: u64,
+    offset: u64,
+) -> Result<Vec<CommentRow>, DbErr> {
     select()
         .filter(comment::Column::PostId.eq(post_id))
         .order_by_asc(comment::Column::CreatedAt)
         .order_by_asc(comment::Column::Id)
+        .limit(limit)
+        .offset(offset)
         .into_model::<CommentRow>()
         .all(db)
         .await

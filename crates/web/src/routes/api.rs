@@ -415,10 +415,10 @@ pub struct UserChanges {
     #[schema(format = Password, min_length = 8)]
     password: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000)]
     image: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 1000)]
     bio: Option<Option<String>>,
 }
 
@@ -464,21 +464,16 @@ async fn update_user(
         Ok(p) => p,
         Err(e) => return Ok(invalid("password", e)),
     };
-    let image = match &b.image {
-        Some(Some(url)) if !url.trim().is_empty() => {
-            let url = url.trim();
-            if !(url.starts_with("http://") || url.starts_with("https://"))
-                || url.len() > 1000
-                || url.contains(char::is_whitespace)
-            {
-                return Ok(invalid("image", "must be an http(s) URL of at most 1000 characters"));
-            }
-            Some(Some(url.to_owned()))
-        }
-        Some(_) => Some(None),
+    let image = match b.image.as_ref().map(|url| domain::ImageUrl::parse(url.as_deref().unwrap_or_default())) {
+        Some(Ok(url)) => Some(url.into_inner()),
+        Some(Err(e)) => return Ok(invalid("image", e)),
         None => None,
     };
-    let bio = b.bio.clone().map(|bio| bio.filter(|t| !t.trim().is_empty()));
+    let bio = match b.bio.as_ref().map(|bio| domain::Bio::parse(bio.as_deref().unwrap_or_default())) {
+        Some(Ok(bio)) => Some(bio.into_inner()),
+        Some(Err(e)) => return Ok(invalid("bio", e)),
+        None => None,
+    };
     if persistence::users::username_taken(db.inner(), username.as_str(), Some(me.id)).await? {
         return Ok(invalid("username", "has already been taken"));
     }
@@ -671,9 +666,26 @@ async fn one_article(
 const DEFAULT_LIMIT: u64 = 20;
 const MAX_LIMIT: u64 = 100;
 
+/// Comments answered at once, when `limit` is not given and at most.
+const COMMENTS_LIMIT: u64 = 100;
+
 /// `limit` and `offset` as sent: each a whole number from 0 to `i64::MAX` (what databases take), or
 /// absent (20 and 0); `limit` is capped at 100.
 fn window(limit: Option<&str>, offset: Option<&str>) -> std::result::Result<(u64, u64), Answer> {
+    window_of(limit, offset, DEFAULT_LIMIT, MAX_LIMIT)
+}
+
+/// `limit` and `offset` of a comment listing: 100 and 0 when absent, `limit` capped at 100.
+fn comment_window(limit: Option<&str>, offset: Option<&str>) -> std::result::Result<(u64, u64), Answer> {
+    window_of(limit, offset, COMMENTS_LIMIT, COMMENTS_LIMIT)
+}
+
+fn window_of(
+    limit: Option<&str>,
+    offset: Option<&str>,
+    default: u64,
+    most: u64,
+) -> std::result::Result<(u64, u64), Answer> {
     let number = |field: &str, raw: Option<&str>, default: u64| match raw {
         None => Ok(default),
         Some(raw) => match raw.trim().parse::<i64>().map(u64::try_from) {
@@ -681,7 +693,7 @@ fn window(limit: Option<&str>, offset: Option<&str>) -> std::result::Result<(u64
             _ => Err(invalid(field, "must be a whole number, 0 or more")),
         },
     };
-    Ok((number("limit", limit, DEFAULT_LIMIT)?.min(MAX_LIMIT), number("offset", offset, 0)?))
+    Ok((number("limit", limit, default)?.min(most), number("offset", offset, 0)?))
 }
 
 async fn article_list(
@@ -822,29 +834,13 @@ pub struct ArticleChanges {
     tag_list: Option<Vec<String>>,
 }
 
-/// Tags as given: trimmed, empty ones dropped, each once, at most 64 characters.
+/// Tags as given (the rule is [`domain::Tags`]).
 fn clean_tags(tags: &[String]) -> std::result::Result<Vec<String>, Answer> {
-    let mut out: Vec<String> = Vec::new();
-    for tag in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
-        if tag.chars().count() > 64 {
-            return Err(invalid("tagList", "tags must be at most 64 characters long"));
-        }
-        if !out.iter().any(|t| t == tag) {
-            out.push(tag.to_owned());
-        }
-    }
-    if out.len() > 20 {
-        return Err(invalid("tagList", "at most 20 tags"));
-    }
-    Ok(out)
+    domain::Tags::parse(tags).map(domain::Tags::into_inner).map_err(|e| invalid("tagList", e))
 }
 
 fn description_of(raw: &str) -> std::result::Result<String, Answer> {
-    let d = raw.trim();
-    if d.chars().count() > 300 {
-        return Err(invalid("description", "must be at most 300 characters long"));
-    }
-    Ok(d.to_owned())
+    domain::Description::parse(raw).map(domain::Description::into_inner).map_err(|e| invalid("description", e))
 }
 
 /// Publishes an article by the signed-in user; its slug comes from the title.
@@ -1042,39 +1038,48 @@ async fn add_comment(
     let Some((post_id, _)) = persistence::posts::find_id_by_slug(db.inner(), slug).await? else {
         return Ok(refused(Status::NotFound, "article not found"));
     };
-    let text = body.comment.body.as_deref().map(str::trim).unwrap_or_default();
-    if text.is_empty() {
-        return Ok(invalid("body", "can't be blank"));
-    }
-    if text.chars().count() > 10_000 {
-        return Ok(invalid("body", "must be at most 10000 characters long"));
-    }
-    let id = persistence::comments::insert(db.inner(), post_id, viewer.0.id, text.to_owned(), Utc::now()).await?;
+    let text = match domain::CommentBody::parse(body.comment.body.as_deref().unwrap_or_default()) {
+        Ok(text) => text.into_inner(),
+        Err(e) => return Ok(invalid("body", e)),
+    };
+    let id = persistence::comments::insert(db.inner(), post_id, viewer.0.id, text, Utc::now()).await?;
     let comment = persistence::comments::find(db.inner(), id).await?.ok_or(Error::NotFound)?;
     Ok(ok(&CommentAnswer { comment: comment_view(config, comment, false) }))
 }
 
-/// An article's comments, oldest first.
+/// An article's comments, oldest first, `limit` at a time (at most 100) from `offset`.
 #[utoipa::path(
     tag = "Comments",
     security((), ("Token" = [])),
+    params(
+        ("slug" = String, Path),
+        ("limit" = Option<i64>, Query, minimum = 0, description = "How many comments (default 100, at most 100)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "How many of the oldest to skip (default 0)"),
+    ),
     responses(
         (status = 200, description = "The comments", body = CommentsAnswer),
         (status = 401, description = "A refused token", body = Errors),
         (status = 404, description = "No such article", body = Errors),
+        (status = 422, description = "`limit` or `offset` is not a whole number from 0", body = Errors),
     )
 )]
-#[get("/articles/<slug>/comments")]
+#[get("/articles/<slug>/comments?<limit>&<offset>")]
 async fn comments(
     slug: &str,
+    limit: Option<&str>,
+    offset: Option<&str>,
     viewer: MaybeApiUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
 ) -> Result<Answer> {
+    let (limit, offset) = match comment_window(limit, offset) {
+        Ok(window) => window,
+        Err(answer) => return Ok(answer),
+    };
     let Some((post_id, _)) = persistence::posts::find_id_by_slug(db.inner(), slug).await? else {
         return Ok(refused(Status::NotFound, "article not found"));
     };
-    let rows = persistence::comments::list_for_post(db.inner(), post_id).await?;
+    let rows = persistence::comments::list_for_post(db.inner(), post_id, limit, offset).await?;
     let authors: Vec<i64> = rows.iter().map(|c| c.user_id).collect::<HashSet<_>>().into_iter().collect();
     let followed = match &viewer.0 {
         Some(v) => persistence::social::followed_among(db.inner(), v.id, &authors).await?,
