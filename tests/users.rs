@@ -526,3 +526,60 @@ async fn an_author_without_posts_has_a_page_saying_so() {
     assert_eq!(page.body.matches("<article class=\"post\">").count(), 0);
     assert_eq!(app.browser().get("/user/carol?page=2").await.status, Status::NotFound);
 }
+
+#[rocket::async_test]
+async fn a_username_that_looks_like_another_counts_as_taken_at_every_door() {
+    use rocket::http::Method;
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    app.signed_up("alice").await;
+    // A Cyrillic "а", and a capital I and a digit one for the l.
+    for lookalike in ["\u{430}lice", "aIice", "a1ice"] {
+        let mut b = app.browser();
+        let fields = [
+            ("username", lookalike),
+            ("email", "other@example.com"),
+            ("password", PASSWORD),
+            ("confirm_password", PASSWORD),
+        ];
+        let page = b.post_form("/register", &fields).await;
+        assert_eq!(page.status, Status::Ok, "{lookalike}");
+        assert_eq!(page.field_error("username").as_deref(), Some("That username is taken. Please choose another."));
+        let body = json!({ "user": { "username": lookalike, "email": "api@example.com", "password": PASSWORD } });
+        let api = b.send_json(Method::Post, "/api/users", &body, &[]).await;
+        assert_eq!(api.status, Status::UnprocessableEntity, "{lookalike}");
+        assert_eq!(api.json()["errors"]["username"], json!(["has already been taken"]));
+    }
+    assert!(app.user("\u{430}lice").await.is_none());
+
+    // Renaming into a look-alike is refused too, on the site and the API.
+    let mut bob = app.signed_up("bob").await;
+    let page = bob.post_multipart("/account", &[("username", "\u{430}lice"), ("email", "bob@example.com")], &[]).await;
+    assert_eq!(page.field_error("username").as_deref(), Some("That username is taken. Please choose another."));
+    let login = json!({ "user": { "email": "bob@example.com", "password": PASSWORD } });
+    let token = bob.send_json(Method::Post, "/api/users/login", &login, &[]).await.json()["user"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rename = json!({ "user": { "username": "\u{430}lice" } });
+    let auth = format!("Token {token}");
+    let page = bob.send_json(Method::Put, "/api/user", &rename, &[("Authorization", &auth)]).await;
+    assert_eq!(page.status, Status::UnprocessableEntity);
+    assert_eq!(app.user("bob").await.unwrap().username, "bob");
+    // Bob may still change his other details, and a name unlike any other is free.
+    let page = bob.post_multipart("/account", &[("username", "bob"), ("email", "bob@example.org")], &[]).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    let page = app
+        .browser()
+        .post_form(
+            "/register",
+            &[
+                ("username", "alicia"),
+                ("email", "alicia@example.com"),
+                ("password", PASSWORD),
+                ("confirm_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, Status::SeeOther);
+}

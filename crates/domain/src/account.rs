@@ -78,6 +78,19 @@ impl Username {
     pub fn key_of(name: &str) -> String {
         name.trim().to_lowercase()
     }
+
+    /// What the name looks like: its Unicode confusable skeleton (UTS #39), then lower-cased. Two
+    /// names with one skeleton can pass for each other (`alice`, `аlice` with a Cyrillic `а`,
+    /// `aIice`, `a1ice`), so a name whose skeleton another account has counts as taken. (Names
+    /// that differ only in case, `ALICE`, already share a [`Username::key`].)
+    pub fn skeleton(&self) -> String {
+        Self::skeleton_of(&self.0)
+    }
+
+    /// The skeleton of any name typed.
+    pub fn skeleton_of(name: &str) -> String {
+        unicode_security::skeleton(name.trim()).collect::<String>().to_lowercase()
+    }
 }
 
 impl fmt::Display for Username {
@@ -289,6 +302,17 @@ mod tests {
         let long = Username::from_email(&Email::parse("averyveryverylongname1234@example.com").unwrap());
         assert_eq!(long.numbered(1234).as_str(), "averyveryverylon1234");
         assert!(Username::parse(long.numbered(99999).as_str()).is_ok());
+    }
+
+    #[test]
+    fn look_alike_usernames_share_a_skeleton_and_others_do_not() {
+        let alice = Username::parse("alice").unwrap().skeleton();
+        for lookalike in ["\u{430}lice", "Alice", "aIice", "a1ice", "\u{251}lice"] {
+            assert_eq!(Username::parse(lookalike).unwrap().skeleton(), alice, "{lookalike}");
+        }
+        for other in ["alicia", "alice2", "bob"] {
+            assert_ne!(Username::skeleton_of(other), alice, "{other}");
+        }
     }
 
     #[test]

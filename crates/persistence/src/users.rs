@@ -104,16 +104,30 @@ fn classify(e: DbErr) -> WriteError {
 }
 
 /// Stores a new account. A username or email already in use is reported as such, also when
-/// two registrations race.
+/// two registrations race; so is a username that looks like another account's
+/// (`domain::Username::skeleton`).
 pub async fn insert(db: &impl ConnectionTrait, new: NewUser, now: DateTime<Utc>) -> Result<User, WriteError> {
+    if looks_taken(db, &new.username.skeleton(), None).await? {
+        return Err(WriteError::UsernameTaken);
+    }
     let stored = new_model(new, now).insert(db).await.map_err(classify)?;
     Ok(stored.into())
+}
+
+/// Whether an account other than `except` has a username with this skeleton.
+async fn looks_taken(db: &impl ConnectionTrait, skeleton: &str, except: Option<i64>) -> Result<bool, DbErr> {
+    let mut query = user::Entity::find().filter(user::Column::UsernameSkeleton.eq(skeleton));
+    if let Some(id) = except {
+        query = query.filter(user::Column::Id.ne(id));
+    }
+    Ok(query.one(db).await?.is_some())
 }
 
 fn new_model(new: NewUser, now: DateTime<Utc>) -> user::ActiveModel {
     user::ActiveModel {
         username: Set(new.username.as_str().to_owned()),
         username_key: Set(new.username.key()),
+        username_skeleton: Set(Some(new.username.skeleton())),
         email: Set(new.email.as_str().to_owned()),
         password_hash: Set(new.password_hash),
         first_name: Set(new.first_name),
@@ -153,9 +167,20 @@ pub async fn find_by_username(db: &impl ConnectionTrait, username: &str) -> Resu
     Ok(user::Entity::find().filter(user::Column::UsernameKey.eq(key)).one(db).await?.map(User::from))
 }
 
-/// Whether another account than `except` uses this username (in any case).
+/// Whether another account than `except` uses this username (in any case) or one that looks
+/// like it. An account keeps its own name even where an older account's looks alike.
 pub async fn username_taken(db: &impl ConnectionTrait, username: &str, except: Option<i64>) -> Result<bool, DbErr> {
-    Ok(find_by_username(db, username).await?.is_some_and(|u| Some(u.id) != except))
+    if find_by_username(db, username).await?.is_some_and(|u| Some(u.id) != except) {
+        return Ok(true);
+    }
+    if let Some(id) = except
+        && find_by_id(db, id)
+            .await?
+            .is_some_and(|me| domain::Username::key_of(&me.username) == domain::Username::key_of(username))
+    {
+        return Ok(false);
+    }
+    looks_taken(db, &domain::Username::skeleton_of(username), except).await
 }
 
 /// Whether another account than `except` uses this email.
@@ -163,12 +188,19 @@ pub async fn email_taken(db: &impl ConnectionTrait, email: &str, except: Option<
     Ok(find_by_email(db, email).await?.is_some_and(|u| Some(u.id) != except))
 }
 
-/// Changes an account's username, email and names.
+/// Changes an account's username, email and names. A new username that looks like another
+/// account's is refused as taken.
 pub async fn update_profile(db: &impl ConnectionTrait, id: i64, update: ProfileUpdate) -> Result<(), WriteError> {
+    let renamed =
+        find_by_id(db, id).await?.is_none_or(|me| domain::Username::key_of(&me.username) != update.username.key());
+    if renamed && looks_taken(db, &update.username.skeleton(), Some(id)).await? {
+        return Err(WriteError::UsernameTaken);
+    }
     let model = user::ActiveModel {
         id: sea_orm::ActiveValue::Unchanged(id),
         username: Set(update.username.as_str().to_owned()),
         username_key: Set(update.username.key()),
+        username_skeleton: Set(Some(update.username.skeleton())),
         email: Set(update.email.as_str().to_owned()),
         first_name: Set(update.first_name),
         last_name: Set(update.last_name),

@@ -17,6 +17,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub bio: Option<String>,
     pub image_url: Option<String>,
+    pub username_skeleton: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
