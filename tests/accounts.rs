@@ -585,3 +585,120 @@ async fn a_message_is_given_up_after_the_last_attempt() {
     rocket::tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(smtp.received().is_empty());
 }
+
+const CHANGED: &str = "Your Gazette account was changed";
+
+#[rocket::async_test]
+async fn changing_the_email_on_the_site_asks_for_the_password_and_tells_the_old_address() {
+    let smtp = SmtpServer::start().await;
+    let app = app_with_mail(&smtp).await;
+    let mut alice = app.signed_up("alice").await;
+    let ask = "Please enter your current password to change your email.";
+    for password in [None, Some("wrong-password")] {
+        let mut fields = vec![("username", "alice"), ("email", "mallory@example.com")];
+        fields.extend(password.map(|p| ("current_password", p)));
+        let page = alice.post_multipart("/account", &fields, &[]).await;
+        assert_eq!(page.status, Status::Ok, "{password:?}");
+        assert_eq!(page.field_error("current_password").as_deref(), Some(ask));
+        assert_eq!(app.user("alice").await.unwrap().email, "alice@example.com");
+    }
+    // Other details change without it.
+    let page = alice
+        .post_multipart(
+            "/account",
+            &[("username", "alice"), ("email", "alice@example.com"), ("first_name", "Alice")],
+            &[],
+        )
+        .await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    assert!(app.outbox().await.is_empty(), "no notice for a name");
+
+    let fields = [("username", "alice"), ("email", "alice@example.org"), ("current_password", PASSWORD)];
+    let page = alice.post_multipart("/account", &fields, &[]).await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    assert_eq!(app.user("alice").await.unwrap().email, "alice@example.org");
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to, vec!["alice@example.com".to_owned()], "the notice goes to the previous address");
+    assert_eq!(mails[0].header("Subject").as_deref(), Some(CHANGED));
+    assert!(
+        mails[0].data.contains("email address") && mails[0].data.contains("alice@example.org"),
+        "{}",
+        mails[0].data
+    );
+    // The link in it resets the password of the account.
+    let path = reset_path(&smtp);
+    assert_eq!(app.browser().get(&path).await.status, Status::Ok);
+}
+
+#[rocket::async_test]
+async fn every_door_that_changes_a_password_or_email_sends_a_notice() {
+    use rocket::http::Method;
+    use serde_json::json;
+    let smtp = SmtpServer::start().await;
+    let app = app_with_mail(&smtp).await;
+    let mut alice = app.signed_up("alice").await;
+    let page = alice
+        .post_form(
+            "/password/change",
+            &[("old_password", PASSWORD), ("new_password", "brand-new-pass"), ("confirm_password", "brand-new-pass")],
+        )
+        .await;
+    assert_eq!(page.status, Status::SeeOther, "{}", page.body);
+    let mails = smtp.wait_for(1, WAIT).await;
+    assert_eq!(mails[0].to, vec!["alice@example.com".to_owned()]);
+    assert_eq!(mails[0].header("Subject").as_deref(), Some(CHANGED));
+    assert!(mails[0].data.contains("password"));
+
+    // The RealWorld API: its clients send nothing new, and the old address hears of it.
+    let mut api = app.browser();
+    let login = json!({ "user": { "email": "alice@example.com", "password": "brand-new-pass" } });
+    let token = api.send_json(Method::Post, "/api/users/login", &login, &[]).await.json()["user"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let change = json!({ "user": { "email": "alice@example.net" } });
+    let page = api.send_json(Method::Put, "/api/user", &change, &[("Authorization", &format!("Token {token}"))]).await;
+    assert_eq!(page.status, Status::Ok);
+    let mails = smtp.wait_for(2, WAIT).await;
+    assert_eq!(mails[1].to, vec!["alice@example.com".to_owned()]);
+    assert_eq!(mails[1].header("Subject").as_deref(), Some(CHANGED));
+
+    // A reset through /auth tells the account's address too.
+    ask_reset(&mut app.browser(), "alice@example.net").await;
+    let mails = smtp.wait_for(3, WAIT).await;
+    let link = reset_path(&smtp);
+    let token = link.trim_start_matches("/reset_password/");
+    let reset = app
+        .browser()
+        .send_form(
+            Method::Put,
+            "/auth/reset_password",
+            &[("email", "alice@example.net"), ("reset_token", token), ("new_password", "third-pass-1")],
+        )
+        .await;
+    assert_eq!(reset.status, Status::Ok, "{}", reset.body);
+    let mails = smtp.wait_for(mails.len() + 1, WAIT).await;
+    assert_eq!(mails.len(), 4);
+    assert_eq!(mails[3].to, vec!["alice@example.net".to_owned()]);
+    assert_eq!(mails[3].header("Subject").as_deref(), Some(CHANGED));
+}
+
+#[rocket::async_test]
+async fn the_form_token_is_replaced_at_login_and_logout() {
+    let app = TestApp::spawn().await;
+    app.signed_up("alice").await;
+    let mut b = app.browser();
+    let before = b.csrf_token().await;
+    let page = b.post_form("/login", &[("email", "alice@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(page.location.as_deref(), Some("/"));
+    b.get("/").await;
+    let signed_in = b.csrf_token().await;
+    assert_ne!(before, signed_in, "no token carried across a login");
+    let stale = b.post_raw("/post/new", &[("csrf_token", &before), ("title", "t"), ("content", "c")]).await;
+    assert_eq!(stale.status, Status::Forbidden, "the token from before the login is dead");
+    let out = b.post_form("/logout", &[]).await;
+    assert_eq!(out.status, Status::SeeOther);
+    b.get("/login").await;
+    assert_ne!(b.csrf_token().await, signed_in, "nor across a logout");
+}

@@ -286,7 +286,14 @@ async fn the_account_page_shows_the_user_and_saves_changes() {
     let page = alice
         .post_multipart(
             "/account",
-            &[("username", "alice_l"), ("email", "ALICE.L@example.com"), ("first_name", "Alice"), ("last_name", "")],
+            &[
+                ("username", "alice_l"),
+                ("email", "ALICE.L@example.com"),
+                ("first_name", "Alice"),
+                ("last_name", ""),
+                // A new email needs the password (a stolen session is not enough).
+                ("current_password", PASSWORD),
+            ],
             &[],
         )
         .await;
@@ -567,7 +574,9 @@ async fn a_username_that_looks_like_another_counts_as_taken_at_every_door() {
     assert_eq!(page.status, Status::UnprocessableEntity);
     assert_eq!(app.user("bob").await.unwrap().username, "bob");
     // Bob may still change his other details, and a name unlike any other is free.
-    let page = bob.post_multipart("/account", &[("username", "bob"), ("email", "bob@example.org")], &[]).await;
+    let page = bob
+        .post_multipart("/account", &[("username", "bob"), ("email", "bob@example.com"), ("first_name", "Bob")], &[])
+        .await;
     assert_eq!(page.status, Status::SeeOther, "{}", page.body);
     let page = app
         .browser()

@@ -368,6 +368,10 @@ impl<'a> Browser<'a> {
             let expired = cookie.value().is_empty() || cookie.max_age().is_some_and(|a| a.is_zero() || a.is_negative());
             if expired {
                 self.cookies.remove(cookie.name());
+                // The form token went with it: the next page brings a new one.
+                if cookie.name() == "csrf_token" {
+                    self.csrf = None;
+                }
             } else {
                 self.cookies.insert(cookie.name().to_owned(), cookie.value().to_owned());
             }

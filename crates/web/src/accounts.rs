@@ -97,6 +97,56 @@ pub async fn queue_reset_mail(
     Ok(())
 }
 
+/// What a change to an account touched, for the notice to its previous address.
+pub enum Changed<'a> {
+    /// The email address, now this one.
+    Email(&'a str),
+    /// The password.
+    Password,
+}
+
+/// Stores, on `conn` (the change's own transaction), the notice that tells `previous_email` what
+/// changed in `account` (as it is after the change) and gives a reset link to take the account
+/// back if it was not its owner. Wake the outbox once the change has committed.
+pub async fn queue_change_notice(
+    conn: &impl ConnectionTrait,
+    outbox: &Outbox,
+    keys: &SigningKeys,
+    config: &AppConfig,
+    account: &User,
+    previous_email: &str,
+    changes: &[Changed<'_>],
+) -> Result<(), Error> {
+    let notice = change_notice(outbox, keys, config, account, previous_email, changes)?;
+    persistence::outbox::enqueue(conn, notice, chrono::Utc::now()).await?;
+    Ok(())
+}
+
+/// The notice of [`queue_change_notice`], rendered.
+pub fn change_notice(
+    outbox: &Outbox,
+    keys: &SigningKeys,
+    config: &AppConfig,
+    account: &User,
+    previous_email: &str,
+    changes: &[Changed<'_>],
+) -> Result<persistence::outbox::NewMessage, Error> {
+    let token = reset_token(keys, config, account)?;
+    let link = format!("{}/reset_password/{token}", config.public_url.trim_end_matches('/'));
+    let changes: Vec<String> = changes
+        .iter()
+        .map(|c| match c {
+            Changed::Email(new) => format!("your email address, now {new}"),
+            Changed::Password => "your password".to_owned(),
+        })
+        .collect();
+    let when = chrono::Utc::now().format("%-d %B %Y at %H:%M UTC").to_string();
+    let minutes = config.reset_token_ttl.div_ceil(60);
+    let context =
+        context! { username: &account.username, changes, when, link, minutes, public_url: &config.public_url };
+    outbox.render("account_changed", previous_email, &context)
+}
+
 /// The account a reset token stands for, if the token is valid, unexpired and unused.
 pub async fn reset_token_account(
     db: &DatabaseConnection,
@@ -109,21 +159,27 @@ pub async fn reset_token_account(
 }
 
 /// Sets a new password after a reset: every session of the account ends (and, with the new hash,
-/// every reset link and API token issued before), and the account's failed logins, from every
-/// address, are forgotten.
+/// every reset link and API token issued before), the account's failed logins, from every
+/// address, are forgotten, and its address is told.
 pub async fn reset_password(
     db: &DatabaseConnection,
     passwords: &Passwords,
+    outbox: &Outbox,
+    keys: &SigningKeys,
+    config: &AppConfig,
     account: &User,
     new: domain::Password,
 ) -> Result<(), Error> {
     let hash = passwords.hash(new).await?;
     let txn = persistence::begin_write(db).await?;
-    persistence::users::set_password_hash(&txn, account.id, hash).await?;
+    persistence::users::set_password_hash(&txn, account.id, hash.clone()).await?;
+    let after = User { password_hash: hash, ..account.clone() };
+    queue_change_notice(&txn, outbox, keys, config, &after, &account.email, &[Changed::Password]).await?;
     persistence::sessions::delete_for_user(&txn, account.id, None).await?;
     persistence::throttle::clear(&txn, throttle::LOGIN, &throttle::account_key(&account.email)).await?;
     persistence::throttle::clear_prefix(&txn, throttle::LOGIN, &throttle::pair_keys_prefix(&account.email)).await?;
     txn.commit().await?;
+    outbox.wake();
     Ok(())
 }
 

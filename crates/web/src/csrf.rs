@@ -44,6 +44,12 @@ impl<'r> FromRequest<'r> for CsrfToken {
     }
 }
 
+/// Drops the browser's token, at login and logout: its next page with a form makes a new one, so
+/// that no token outlives the session it was made for.
+pub fn forget(cookies: &rocket::http::CookieJar<'_>) {
+    cookies.remove_private(Cookie::build(COOKIE).path("/"));
+}
+
 /// Why a form was refused before its handler ran.
 #[derive(Debug)]
 pub enum FormRejection {

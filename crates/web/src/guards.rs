@@ -91,6 +91,7 @@ pub async fn sign_in(
         cookie.expires(None::<rocket::time::OffsetDateTime>)
     };
     cookies.add_private(cookie);
+    crate::csrf::forget(cookies);
     Ok(())
 }
 
@@ -109,4 +110,5 @@ pub async fn sign_out(db: &DatabaseConnection, cookies: &CookieJar<'_>, user: &C
 /// Drops the session cookie (its row is already gone).
 pub fn forget_session(cookies: &CookieJar<'_>) {
     cookies.remove_private(Cookie::build(SESSION_COOKIE).path("/"));
+    crate::csrf::forget(cookies);
 }

@@ -54,10 +54,15 @@ impl Outbox {
         to: &str,
         context: &impl serde::Serialize,
     ) -> Result<i64, Error> {
-        let mail = self.templates.render(template, to, context).map_err(|e| Error::Internal(e.to_string()))?;
-        let message =
-            NewMessage { recipient: mail.to, subject: mail.subject, body_text: mail.text, body_html: mail.html };
+        let message = self.render(template, to, context)?;
         Ok(persistence::outbox::enqueue(conn, message, Utc::now()).await?)
+    }
+
+    /// Renders `template` for `to`, ready for `persistence::outbox::enqueue` (for a transaction
+    /// whose errors are the database's own).
+    pub fn render(&self, template: &str, to: &str, context: &impl serde::Serialize) -> Result<NewMessage, Error> {
+        let mail = self.templates.render(template, to, context).map_err(|e| Error::Internal(e.to_string()))?;
+        Ok(NewMessage { recipient: mail.to, subject: mail.subject, body_text: mail.text, body_html: mail.html })
     }
 
     /// Tells the worker there is mail.

@@ -449,6 +449,7 @@ async fn update_user(
     config: &State<AppConfig>,
     keys: &State<SigningKeys>,
     passwords: &State<Passwords>,
+    outbox: &State<std::sync::Arc<crate::outbox::Outbox>>,
 ) -> Result<Answer> {
     let me = user.0;
     let b = &body.user;
@@ -484,6 +485,7 @@ async fn update_user(
         Some(p) => Some(passwords.hash(p).await?),
         None => None,
     };
+    let new_email = (email.as_str() != me.email).then(|| email.as_str().to_owned());
     let update = persistence::users::ProfileUpdate {
         username,
         email,
@@ -502,12 +504,24 @@ async fn update_user(
         persistence::users::set_image_file(&txn, me.id, None).await?;
     }
     persistence::users::update_api_profile(&txn, me.id, bio, image).await?;
-    if let Some(hash) = hash {
+    let mut changes = Vec::new();
+    if let Some(new) = &new_email {
+        changes.push(accounts::Changed::Email(new));
+    }
+    if let Some(hash) = &hash {
         // A new password signs the account out everywhere; the answer carries a fresh token.
-        persistence::users::set_password_hash(&txn, me.id, hash).await?;
+        persistence::users::set_password_hash(&txn, me.id, hash.clone()).await?;
         persistence::sessions::delete_for_user(&txn, me.id, None).await?;
+        changes.push(accounts::Changed::Password);
+    }
+    if !changes.is_empty() {
+        let after = User { password_hash: hash.clone().unwrap_or_else(|| me.password_hash.clone()), ..me.clone() };
+        accounts::queue_change_notice(&txn, outbox, keys, config, &after, &me.email, &changes).await?;
     }
     txn.commit().await?;
+    if !changes.is_empty() {
+        outbox.wake();
+    }
     if let (true, Some(old)) = (replaces_upload, &me.image_file) {
         crate::avatar::remove(&config.avatar_dir(), old).await;
     }

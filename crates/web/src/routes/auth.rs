@@ -487,6 +487,8 @@ async fn reset_password(
     db: &State<DatabaseConnection>,
     keys: &State<SigningKeys>,
     passwords: &State<Passwords>,
+    outbox: &State<Arc<Outbox>>,
+    config: &State<AppConfig>,
 ) -> Result<Answer> {
     let fields = (
         required(&form.email, "email"),
@@ -505,7 +507,7 @@ async fn reset_password(
         Ok(p) => p,
         Err(e) => return Ok(message(Status::BadRequest, &format!("new_password: {e}"))),
     };
-    accounts::reset_password(db, passwords, &account, new_password).await?;
+    accounts::reset_password(db, passwords, outbox, keys, config, &account, new_password).await?;
     Ok(email_message(&account.email, "Password updated"))
 }
 

@@ -3,6 +3,8 @@
 
 mod password;
 
+use std::sync::Arc;
+
 use chrono::Utc;
 use domain::{Email, Password, PersonName, Username};
 use persistence::DatabaseConnection;
@@ -19,12 +21,13 @@ use rocket_dyn_templates::context;
 use super::Reply;
 use crate::accounts::{self, Login};
 use crate::avatar;
-use crate::config::AppConfig;
+use crate::config::{AppConfig, SigningKeys};
 use crate::csrf::{CsrfForm, CsrfToken};
 use crate::error::{Error, Result};
 use crate::forms::{Confirm, FieldErrors};
 use crate::guards::{self, CurrentUser};
 use crate::layout::{Layout, UserView};
+use crate::outbox::Outbox;
 use crate::routes::main::Listing;
 use crate::state::Passwords;
 use crate::throttle::TooMany;
@@ -251,8 +254,13 @@ struct AccountForm<'r> {
     first_name: String,
     #[field(default = String::new())]
     last_name: String,
+    /// Asked for only when the email changes.
+    #[field(default = String::new())]
+    current_password: String,
     picture: Option<TempFile<'r>>,
 }
+
+const PASSWORD_FOR_EMAIL: &str = "Please enter your current password to change your email.";
 
 fn account_template(layout: Layout, user: &CurrentUser, form: impl serde::Serialize, errors: FieldErrors) -> Page {
     Page::render("users/account", context! { layout, user: UserView::from(&user.user), form, errors })
@@ -269,12 +277,16 @@ fn account(layout: Layout, user: CurrentUser) -> Page {
 }
 
 #[post("/account", data = "<form>")]
+#[allow(clippy::too_many_arguments)]
 async fn update_account(
     form: CsrfForm<'_, AccountForm<'_>>,
     layout: Layout,
     user: CurrentUser,
     db: &State<DatabaseConnection>,
     config: &State<AppConfig>,
+    passwords: &State<Passwords>,
+    outbox: &State<Arc<Outbox>>,
+    keys: &State<SigningKeys>,
 ) -> Result<Reply> {
     let f = form.0.value.ok_or(Error::Unprocessable)?;
     let me = user.user.id;
@@ -292,6 +304,25 @@ async fn update_account(
         && persistence::users::email_taken(db.inner(), e.as_str(), Some(me)).await?
     {
         errors.add("email", EMAIL_TAKEN);
+    }
+    // A stolen session must not be enough to take the account: a new email needs the password.
+    let new_email = email.as_ref().filter(|e| e.as_str() != user.user.email).map(|e| e.as_str().to_owned());
+    let notice = match &new_email {
+        Some(new) => Some(accounts::change_notice(
+            outbox,
+            keys,
+            config,
+            &user.user,
+            &user.user.email,
+            &[accounts::Changed::Email(new)],
+        )?),
+        None => None,
+    };
+    if new_email.is_some()
+        && (f.current_password.is_empty()
+            || !passwords.verify(f.current_password.clone(), Some(user.user.password_hash.clone())).await?)
+    {
+        errors.add("current_password", PASSWORD_FOR_EMAIL);
     }
     let upload = match f.picture.as_ref().filter(|p| p.len() > 0) {
         Some(file) => Some(avatar::read_upload(file).await.map_err(|e| errors.add("picture", e))),
@@ -322,6 +353,9 @@ async fn update_account(
         if let Some(name) = &stored {
             persistence::users::set_image_file(&txn, me, Some(name.clone())).await?;
         }
+        if let Some(notice) = notice {
+            persistence::outbox::enqueue(&txn, notice, Utc::now()).await?;
+        }
         txn.commit().await?;
         Ok::<_, WriteError>(())
     }
@@ -342,6 +376,9 @@ async fn update_account(
             }
             other => Err(other.into()),
         };
+    }
+    if new_email.is_some() {
+        outbox.wake();
     }
     if let (Some(_), Some(old)) = (&stored, &user.user.image_file) {
         avatar::remove(&config.avatar_dir(), old).await;

@@ -127,6 +127,8 @@ pub(super) async fn reset(
     db: &State<DatabaseConnection>,
     keys: &State<SigningKeys>,
     passwords: &State<Passwords>,
+    outbox: &State<Arc<Outbox>>,
+    config: &State<AppConfig>,
 ) -> Result<Reply> {
     let layout = layout.with_form_token(csrf);
     if user.is_some() {
@@ -141,7 +143,7 @@ pub(super) async fn reset(
         return Ok(reset_form(layout, token, errors));
     };
     // The new hash retires the token; every session of the account ends.
-    accounts::reset_password(db, passwords, &account, password).await?;
+    accounts::reset_password(db, passwords, outbox, keys, config, &account, password).await?;
     Ok(Reply::Flash(Flash::success(
         Redirect::to("/login"),
         "Your password has been updated! You are now able to log in",
@@ -174,6 +176,9 @@ pub(super) async fn change(
     user: CurrentUser,
     db: &State<DatabaseConnection>,
     passwords: &State<Passwords>,
+    outbox: &State<Arc<Outbox>>,
+    keys: &State<SigningKeys>,
+    config: &State<AppConfig>,
 ) -> Result<Reply> {
     let f = form.0.value.ok_or(Error::Unprocessable)?;
     let mut errors = FieldErrors::default();
@@ -187,10 +192,14 @@ pub(super) async fn change(
     };
     let hash = passwords.hash(new).await?;
     let txn = persistence::begin_write(db).await?;
-    persistence::users::set_password_hash(&txn, user.user.id, hash).await?;
+    persistence::users::set_password_hash(&txn, user.user.id, hash.clone()).await?;
     // Anyone else signed in as this user is signed out; this browser stays.
     persistence::sessions::delete_for_user(&txn, user.user.id, Some(user.session_secret())).await?;
+    let after = persistence::users::User { password_hash: hash, ..user.user.clone() };
+    accounts::queue_change_notice(&txn, outbox, keys, config, &after, &user.user.email, &[accounts::Changed::Password])
+        .await?;
     txn.commit().await?;
+    outbox.wake();
     Ok(Reply::Redirect(Redirect::to("/password/change/done")))
 }
 
