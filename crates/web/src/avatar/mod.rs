@@ -47,11 +47,36 @@ pub async fn read_upload(file: &TempFile<'_>) -> Result<Vec<u8>, AvatarError> {
     Ok(bytes)
 }
 
-/// Turns an upload into the 125x125 PNG we serve, on the blocking pool, once one of the
+/// The threads pictures are processed on: [`DECODES_AT_ONCE`] of their own, so that however
+/// many uploads arrive, decoding never takes the blocking pool that serves static files and
+/// avatars (eight slow SVGs had filled it: the stylesheet took 11 s).
+fn pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(DECODES_AT_ONCE)
+            .thread_name(|i| format!("pictures-{i}"))
+            .build()
+            .map_err(|e| log::warn!("no picture threads ({e}): pictures use the blocking pool"))
+            .ok()
+    })
+    .as_ref()
+}
+
+/// Turns an upload into the 125x125 PNG we serve, off the async workers, once one of the
 /// [`DECODES_AT_ONCE`] turns is free.
 pub async fn process(bytes: Vec<u8>) -> Result<Vec<u8>, AvatarError> {
     let _turn = DECODES.acquire().await.map_err(|_| AvatarError::Unsupported)?;
-    spawn_blocking(move || to_png(&bytes)).await.map_err(|_| AvatarError::Unsupported)?
+    match pool() {
+        Some(pool) => {
+            let (answer, answered) = rocket::tokio::sync::oneshot::channel();
+            pool.spawn(move || {
+                let _ = answer.send(to_png(&bytes));
+            });
+            answered.await.map_err(|_| AvatarError::Unsupported)?
+        }
+        None => spawn_blocking(move || to_png(&bytes)).await.map_err(|_| AvatarError::Unsupported)?,
+    }
 }
 
 /// Writes a processed avatar under a fresh random name and returns the name. The file appears
