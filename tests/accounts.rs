@@ -189,6 +189,14 @@ async fn mail_waits_in_the_outbox_while_the_server_is_down_and_goes_exactly_once
     assert!(stored[0].sent_at.is_some());
 }
 
+/// The outbox's message `n` (from 0, oldest first), once it is marked sent.
+async fn marked_sent(app: &TestApp, n: usize) -> persistence::outbox::Message {
+    eventually(WAIT, &format!("message {n} marked sent"), || async {
+        app.outbox().await.into_iter().nth(n).filter(|m| m.status == "sent")
+    })
+    .await
+}
+
 #[rocket::async_test]
 async fn mail_flows_again_after_the_mail_server_crashes_with_its_connections_open() {
     let smtp = SmtpServer::start().await;
@@ -198,8 +206,7 @@ async fn mail_flows_again_after_the_mail_server_crashes_with_its_connections_ope
     let mut b = app.browser();
     ask_reset(&mut b, "alice@example.com").await;
     assert_eq!(smtp.wait_for(1, WAIT).await.len(), 1);
-    eventually(WAIT, "the first mail marked sent", || async { (app.outbox().await[0].status == "sent").then_some(()) })
-        .await;
+    marked_sent(&app, 0).await;
 
     smtp.crash().await;
     assert_eq!(ask_reset(&mut b, "alice@example.com").await.location.as_deref(), Some("/login"));
@@ -215,11 +222,7 @@ async fn mail_flows_again_after_the_mail_server_crashes_with_its_connections_ope
     let mails = smtp.wait_for(1, WAIT).await;
     assert_eq!(mails.len(), 1, "the second mail arrives once the server is back");
     assert_eq!(mails[0].header("Subject").as_deref(), Some("Password Reset Request"));
-    let sent = eventually(WAIT, "the second mail marked sent", || async {
-        app.outbox().await.into_iter().nth(1).filter(|m| m.status == "sent")
-    })
-    .await;
-    assert!(sent.attempts >= 2);
+    assert!(marked_sent(&app, 1).await.attempts >= 2);
     assert_eq!(smtp.received().len(), 1, "delivered exactly once");
 }
 
@@ -232,8 +235,7 @@ async fn mail_flows_again_after_the_mail_server_hangs_with_its_connections_open(
     let mut b = app.browser();
     ask_reset(&mut b, "alice@example.com").await;
     assert_eq!(smtp.wait_for(1, WAIT).await.len(), 1);
-    eventually(WAIT, "the first mail marked sent", || async { (app.outbox().await[0].status == "sent").then_some(()) })
-        .await;
+    marked_sent(&app, 0).await;
 
     let hung = smtp.hang().await;
     ask_reset(&mut b, "alice@example.com").await;
@@ -245,10 +247,7 @@ async fn mail_flows_again_after_the_mail_server_hangs_with_its_connections_open(
 
     let smtp = SmtpServer::start_on(port).await;
     assert_eq!(smtp.wait_for(1, WAIT).await.len(), 1, "the second mail arrives once a server answers");
-    eventually(WAIT, "the second mail marked sent", || async {
-        app.outbox().await.into_iter().nth(1).filter(|m| m.status == "sent")
-    })
-    .await;
+    marked_sent(&app, 1).await;
     assert_eq!(smtp.received().len(), 1, "delivered exactly once");
     drop(hung);
 }
@@ -265,16 +264,18 @@ async fn a_message_held_by_an_instance_that_died_is_delivered_once_its_lease_run
         body_text: "Body".into(),
         body_html: None,
     };
-    persistence::outbox::enqueue(&app.db, message, then).await.unwrap();
-    let held = persistence::outbox::claim_due(&app.db, then, chrono::Duration::minutes(5), 10).await.unwrap();
+    // Stored and taken at once (no worker sees it unclaimed), with a lease that ran out 5 minutes ago.
+    let txn = persistence::begin_write(&app.db).await.unwrap();
+    persistence::outbox::enqueue(&txn, message, then).await.unwrap();
+    let held = persistence::outbox::claim_due(&txn, then, chrono::Duration::minutes(5), 10).await.unwrap();
+    txn.commit().await.unwrap();
     assert_eq!(held.len(), 1);
 
     let other = app.twin().await;
     let mails = smtp.wait_for(1, WAIT).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].header("Subject").as_deref(), Some("Held"));
-    eventually(WAIT, "the message marked sent", || async { (app.outbox().await[0].status == "sent").then_some(()) })
-        .await;
+    marked_sent(&app, 0).await;
     assert_eq!(smtp.received().len(), 1);
     drop(other);
 }
@@ -303,7 +304,7 @@ async fn a_mail_server_that_never_answers_counts_as_down_until_it_answers() {
     let smtp = SmtpServer::start_on(port).await;
     let mails = smtp.wait_for(1, WAIT).await;
     assert_eq!(mails.len(), 1);
-    eventually(WAIT, "the mail marked sent", || async { (app.outbox().await[0].status == "sent").then_some(()) }).await;
+    marked_sent(&app, 0).await;
     assert_eq!(smtp.received().len(), 1);
 }
 
