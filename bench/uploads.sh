@@ -47,6 +47,16 @@ head = '<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="1000">'
 open(f"{out}/turbulence.svg", "w").write(head + '<filter id="f"><feTurbulence baseFrequency="0.05" numOctaves="1000000000"/></filter><rect width="10" height="10" filter="url(#f)"/></svg>')
 fan = head + '<defs><rect id="l0" width="1" height="1"/>' + "".join(f'<g id="l{k}">' + f'<use href="#l{k-1}"/>' * 8 + "</g>" for k in range(1, 9)) + '</defs><use href="#l8"/></svg>'
 open(f"{out}/fan-out.svg", "w").write(fan)
+import base64
+def picture(w, h):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+    rows = b"".join(b"\0" + bytes((x * y + y) & 255 for x in range(w * 4)) for y in range(h))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+data = base64.b64encode(picture(1024, 1024)).decode()
+images = "".join(f'<image id="i{k}" href="data:image/png;base64,{data}" width="250" height="250"/>' for k in range(4))
+uses = "".join(f'<use href="#i{k % 4}"/>' for k in range(5))
+open(f"{out}/embedded.svg", "w").write(head + images + uses + "</svg>")
 circles = head + '<circle cx="500" cy="500" r="450" opacity="0.3" fill="blue" stroke="red" stroke-width="20"/>' * 3950 + "</svg>"
 open(f"{out}/circles.svg", "w").write(circles)
 PY
@@ -72,7 +82,7 @@ for size in 4096 8000; do
   echo "| ${UPLOADS:-8} concurrent ${size}x${size} bomb PNGs ($(stat -c %s "$OUT/bomb-$size.png") bytes each; answers: $statuses) | RSS $before MiB before, peak so far $(hwm) MiB, $soon MiB 2 s after, $(rss) MiB 12 s after |"
 done
 tick=$(getconf CLK_TCK)
-for svg in turbulence fan-out circles; do
+for svg in turbulence fan-out circles embedded; do
   c0=$(cpu); t0=$(date +%s.%N)
   status=$(upload "$OUT/$svg.svg")
   c1=$(cpu); t1=$(date +%s.%N)

@@ -1,6 +1,7 @@
 //! Profile pictures: whatever was uploaded is decoded (never trusted by its name or type),
 //! centre-cropped, resized to 125x125 and re-encoded as PNG under a random name. SVGs are
-//! rasterised with every external reference disabled, so an SVG is never served as uploaded.
+//! rasterised with every external reference disabled (pictures embedded as `data:` URLs are
+//! decoded by our own bounded decoder), so an SVG is never served as uploaded.
 //!
 //! What one upload may cost is bounded before the work starts: a raster picture's declared size
 //! and the memory its decoder may claim, an SVG's drawing work ([`svg::check`]); and at most
@@ -174,15 +175,26 @@ fn looks_like_svg(bytes: &[u8]) -> bool {
 }
 
 fn decode_raster(bytes: &[u8]) -> Result<RgbaImage, AvatarError> {
+    crop_and_resize(decode_within(bytes, MAX_SIDE, MAX_ALLOC)?)
+}
+
+/// Largest side of a picture embedded in an SVG avatar, and the memory its decode may claim.
+const EMBEDDED_MAX_SIDE: u32 = 1_024;
+const EMBEDDED_MAX_ALLOC: u64 = EMBEDDED_MAX_SIDE as u64 * EMBEDDED_MAX_SIDE as u64 * 4;
+/// Side of the copy of an embedded picture the SVG renderer is given.
+const EMBEDDED_SIDE: u32 = 2 * SIZE;
+
+/// Decodes a PNG, JPEG, GIF or WebP (told by its bytes) of at most `max_side` pixels a side.
+fn decode_within(bytes: &[u8], max_side: u32, max_alloc: u64) -> Result<image::DynamicImage, AvatarError> {
     let mut reader =
         ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| AvatarError::Unsupported)?;
     if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Gif | ImageFormat::WebP)) {
         return Err(AvatarError::Unsupported);
     }
     let mut limits = image::Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
+    limits.max_image_width = Some(max_side);
+    limits.max_image_height = Some(max_side);
+    limits.max_alloc = Some(max_alloc);
     reader.limits(limits);
     let decoded = reader.decode().map_err(|e| match e {
         image::ImageError::Limits(_) => AvatarError::TooLarge,
@@ -191,7 +203,18 @@ fn decode_raster(bytes: &[u8]) -> Result<RgbaImage, AvatarError> {
     if decoded.width() == 0 || decoded.height() == 0 {
         return Err(AvatarError::Unsupported);
     }
-    crop_and_resize(decoded)
+    Ok(decoded)
+}
+
+/// A picture embedded in an SVG (`<image href="data:…">`), decoded by our own bounded decoder
+/// and handed to the renderer as a small PNG, so that the renderer never decodes what was sent.
+/// `None` (the picture is left out) when it is not a small PNG, JPEG, GIF or WebP.
+fn embedded_picture(data: &[u8]) -> Option<resvg::usvg::ImageKind> {
+    let picture = decode_within(data, EMBEDDED_MAX_SIDE, EMBEDDED_MAX_ALLOC).ok()?;
+    let small = picture.thumbnail(EMBEDDED_SIDE, EMBEDDED_SIDE);
+    let mut png = Cursor::new(Vec::new());
+    small.write_to(&mut png, ImageFormat::Png).ok()?;
+    Some(resvg::usvg::ImageKind::PNG(std::sync::Arc::new(png.into_inner())))
 }
 
 /// Centre-crops to a square and resizes to [`SIZE`], in the picture's own pixel layout (so that
@@ -240,9 +263,10 @@ fn rasterize_svg(bytes: &[u8]) -> Result<RgbaImage, AvatarError> {
     }
     let options = usvg::Options {
         resources_dir: None,
-        // No files, no URLs, no embedded images: only the drawing itself.
+        // No files and no URLs; embedded pictures through our own decoder ([`svg::check`] allows
+        // at most a few, each drawn a few times).
         image_href_resolver: usvg::ImageHrefResolver {
-            resolve_data: Box::new(|_, _, _| None),
+            resolve_data: Box::new(|_, data, _| embedded_picture(&data)),
             resolve_string: Box::new(|_, _| None),
         },
         ..usvg::Options::default()
@@ -294,6 +318,23 @@ mod tests {
         // The centre crop keeps both halves: red on the left, blue on the right.
         assert_eq!(out.get_pixel(5, 60).0[0], 255);
         assert_eq!(out.get_pixel(120, 60).0[2], 255);
+    }
+
+    #[test]
+    fn a_picture_embedded_in_an_svg_is_drawn_and_a_huge_one_left_out() {
+        use base64::Engine;
+        let embed = |bytes: &[u8]| {
+            let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+            format!(
+                r##"<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10" fill="#00ff00"/><image href="data:image/png;base64,{data}" width="10" height="10" preserveAspectRatio="none"/></svg>"##
+            )
+        };
+        let out = decoded(&to_png(embed(&png(40, 40)).as_bytes()).unwrap());
+        assert_eq!(out.get_pixel(10, 62).0, [255, 0, 0, 255], "the picture's red half");
+        assert_eq!(out.get_pixel(115, 62).0, [0, 0, 255, 255], "and its blue half");
+        // Over 1024 pixels a side: not decoded, the rest of the drawing stays.
+        let out = decoded(&to_png(embed(&png(1100, 10)).as_bytes()).unwrap());
+        assert_eq!(out.get_pixel(62, 62).0, [0, 255, 0, 255]);
     }
 
     #[test]
