@@ -10,7 +10,8 @@ use rocket::request::{FromRequest, Outcome, Request};
 use crate::config::AppConfig;
 use crate::error::Error;
 
-const SESSION_COOKIE: &str = "session";
+/// The site's session cookie.
+pub const SESSION_COOKIE: &str = "session";
 /// How long "remember me" keeps a user signed in.
 const REMEMBER_DAYS: i64 = 30;
 /// How long the server honours a browser-session login (the cookie itself dies with the browser).

@@ -17,8 +17,18 @@ const HSTS: &str = "max-age=31536000";
 
 /// Paths whose answers are about the person asking (their account, their forms with a token,
 /// their credentials) whoever they are.
-const PRIVATE_PATHS: &[&str] =
-    &["/auth", "/api/user", "/account", "/password", "/post/new", "/reset_password", "/login", "/register", "/logout"];
+const PRIVATE_PATHS: &[&str] = &[
+    "/auth",
+    "/api/user",
+    "/api/users",
+    "/account",
+    "/password",
+    "/post/new",
+    "/reset_password",
+    "/login",
+    "/register",
+    "/logout",
+];
 
 /// Whether the answer to `req` is one person's: asked with their session or token, under a
 /// private path, or setting a cookie.
@@ -28,12 +38,12 @@ fn is_private(req: &Request<'_>, response: &Response<'_>) -> bool {
         return false;
     }
     req.headers().contains("Authorization")
-        || req.cookies().get("session").is_some()
-        || req.cookies().get("session_id").is_some()
+        || req.cookies().get(crate::guards::SESSION_COOKIE).is_some()
+        || req.cookies().get(crate::routes::auth::SESSION_COOKIE).is_some()
         || response.headers().contains("Set-Cookie")
         || PRIVATE_PATHS
             .iter()
-            .any(|p| path == *p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with(['/', 's'])))
+            .any(|p| path.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
 }
 
 pub fn stage() -> AdHoc {

@@ -38,7 +38,8 @@ pub fn stage() -> rocket::fairing::AdHoc {
     })
 }
 
-const SESSION_COOKIE: &str = "session_id";
+/// The `/auth` session service's cookie.
+pub const SESSION_COOKIE: &str = "session_id";
 /// A session made through the API lasts as long as a "remember me" login on the site.
 const SESSION_DAYS: i64 = 30;
 
