@@ -307,17 +307,6 @@ async fn update_account(
     }
     // A stolen session must not be enough to take the account: a new email needs the password.
     let new_email = email.as_ref().filter(|e| e.as_str() != user.user.email).map(|e| e.as_str().to_owned());
-    let notice = match &new_email {
-        Some(new) => Some(accounts::change_notice(
-            outbox,
-            keys,
-            config,
-            &user.user,
-            &user.user.email,
-            &[accounts::Changed::Email(new)],
-        )?),
-        None => None,
-    };
     if new_email.is_some()
         && (f.current_password.is_empty()
             || !passwords.verify(f.current_password.clone(), Some(user.user.password_hash.clone())).await?)
@@ -340,6 +329,14 @@ async fn update_account(
         (username, email, first_name, last_name, errors.is_empty())
     else {
         return Ok(Reply::Page(account_template(layout, &user, form_values, errors)));
+    };
+    // Rendered before the transaction, whose errors are the database's own.
+    let notice = match &new_email {
+        Some(new) => {
+            let changes = [accounts::Changed::Email(new)];
+            Some(accounts::change_notice(outbox, keys, config, &user.user, &user.user.email, &changes)?)
+        }
+        None => None,
     };
     let stored = match picture {
         Some(png) => Some(avatar::save(&config.avatar_dir(), png).await.map_err(|e| Error::Internal(e.to_string()))?),
