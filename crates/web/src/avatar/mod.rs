@@ -72,7 +72,10 @@ pub async fn process(bytes: Vec<u8>) -> Result<Vec<u8>, AvatarError> {
         Some(pool) => {
             let (answer, answered) = rocket::tokio::sync::oneshot::channel();
             pool.spawn(move || {
-                let _ = answer.send(to_png(&bytes));
+                // Skipped when the request went away while it waited.
+                if !answer.is_closed() {
+                    let _ = answer.send(to_png(&bytes));
+                }
             });
             answered.await.map_err(|_| AvatarError::Unsupported)?
         }
