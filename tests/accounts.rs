@@ -189,6 +189,14 @@ async fn mail_waits_in_the_outbox_while_the_server_is_down_and_goes_exactly_once
     assert!(stored[0].sent_at.is_some());
 }
 
+/// The outbox's message `n` (from 0, oldest first), once a delivery of it has been tried.
+async fn attempted(app: &TestApp, n: usize) -> persistence::outbox::Message {
+    eventually(WAIT, &format!("an attempt on message {n}"), || async {
+        app.outbox().await.into_iter().nth(n).filter(|m| m.attempts >= 1)
+    })
+    .await
+}
+
 /// The outbox's message `n` (from 0, oldest first), once it is marked sent.
 async fn marked_sent(app: &TestApp, n: usize) -> persistence::outbox::Message {
     eventually(WAIT, &format!("message {n} marked sent"), || async {
@@ -211,10 +219,7 @@ async fn mail_flows_again_after_the_mail_server_crashes_with_its_connections_ope
     smtp.crash().await;
     assert_eq!(ask_reset(&mut b, "alice@example.com").await.location.as_deref(), Some("/login"));
     // While the server is down, attempts fail and are counted; the message stays pending.
-    let tried = eventually(WAIT, "an attempt on the second mail", || async {
-        app.outbox().await.into_iter().nth(1).filter(|m| m.attempts >= 1)
-    })
-    .await;
+    let tried = attempted(&app, 1).await;
     assert_eq!(tried.status, "pending");
     assert!(tried.last_error.is_some());
 
@@ -239,10 +244,7 @@ async fn mail_flows_again_after_the_mail_server_hangs_with_its_connections_open(
 
     let hung = smtp.hang().await;
     ask_reset(&mut b, "alice@example.com").await;
-    let tried = eventually(WAIT, "a bounded attempt on the second mail", || async {
-        app.outbox().await.into_iter().nth(1).filter(|m| m.attempts >= 1)
-    })
-    .await;
+    let tried = attempted(&app, 1).await;
     assert_eq!(tried.status, "pending");
 
     let smtp = SmtpServer::start_on(port).await;
@@ -293,10 +295,7 @@ async fn a_mail_server_that_never_answers_counts_as_down_until_it_answers() {
     app.signed_up("alice").await;
     let mut b = app.browser();
     ask_reset(&mut b, "alice@example.com").await;
-    let tried = eventually(WAIT, "a timed-out attempt", || async {
-        app.outbox().await.into_iter().next().filter(|m| m.attempts >= 1)
-    })
-    .await;
+    let tried = attempted(&app, 0).await;
     assert_eq!(tried.status, "pending");
     assert!(silent.connections() >= 1, "the attempt reached the silent server");
 
