@@ -403,8 +403,11 @@ async fn moderators_may_change_any_post_and_delete_any_user_others_may_not() {
     let mut alice = app.signed_up("alice").await;
     let mut bob = app.signed_up("bob").await;
     let mut moderator = app.signed_up("mod").await;
-    assert_eq!(web::cli::set_moderator(&app.db, "MOD", true).await.unwrap(), "mod is now a moderator");
-    assert!(web::cli::set_moderator(&app.db, "nobody", true).await.is_err());
+    assert!(app::accounts::set_moderator(app.app(), "MOD", true).await.unwrap().is_admin);
+    assert!(matches!(
+        app::accounts::set_moderator(app.app(), "nobody", true).await,
+        Err(app::AppError::NotFound("account"))
+    ));
     let post = alice.writes_post("By alice").await;
     alice.upload_avatar("a.png", "image/png", &picture(40, 40, image::ImageFormat::Png)).await;
 
@@ -428,7 +431,7 @@ async fn moderators_may_change_any_post_and_delete_any_user_others_may_not() {
     assert!(app.avatar_files().is_empty());
 
     // Revoked, the powers are gone.
-    web::cli::set_moderator(&app.db, "mod", false).await.unwrap();
+    app::accounts::set_moderator(app.app(), "mod", false).await.unwrap();
     let bobs = bob.writes_post("By bob").await;
     assert_eq!(moderator.post_form(&format!("/post/{bobs}/delete"), &[]).await.status, Status::Forbidden);
     assert_eq!(moderator.post_form("/user/bob/delete", &[]).await.status, Status::Forbidden);

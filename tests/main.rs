@@ -121,8 +121,8 @@ async fn unknown_addresses_get_the_custom_404_page_without_internals() {
 #[rocket::async_test]
 async fn seeding_adds_demo_users_and_posts_in_batches_that_can_log_in() {
     let app = TestApp::spawn().await;
-    web::seed::run(&app.db, 4, 3, 1_203).await.unwrap();
-    web::seed::run(&app.db, 4, 2, 0).await.unwrap();
+    app::seed::run(app.app(), 3, 1_203).await.unwrap();
+    app::seed::run(app.app(), 2, 0).await.unwrap();
     assert_eq!(persistence::users::count_all(&app.db).await.unwrap(), 5);
     assert_eq!(app.post_count().await, 1_203);
     let mut reader = app.browser();
@@ -131,7 +131,7 @@ async fn seeding_adds_demo_users_and_posts_in_batches_that_can_log_in() {
     assert_eq!(last_page.body.matches("<article class=\"post\">").count(), 3);
     assert!(reader.get("/").await.shows("Demo post 1203"), "the newest post comes first");
     let page =
-        reader.post_form("/login", &[("email", "demo5@example.com"), ("password", web::seed::DEMO_PASSWORD)]).await;
+        reader.post_form("/login", &[("email", "demo5@example.com"), ("password", app::seed::DEMO_PASSWORD)]).await;
     assert_eq!(page.location.as_deref(), Some("/"));
 }
 

@@ -124,8 +124,7 @@ async fn the_health_check_says_whether_the_database_answers() {
     assert_eq!(response.into_json::<serde_json::Value>().await, Some(json!({ "status": "ok" })));
 
     // The application's own pool, closed: the database no longer answers.
-    let pool = app.client.rocket().state::<persistence::DatabaseConnection>().unwrap().clone();
-    pool.close_by_ref().await.unwrap();
+    app.app().close_database().await.unwrap();
     let response = app.client.get("/healthz").dispatch().await;
     assert_eq!(response.status(), Status::ServiceUnavailable);
     assert_eq!(response.into_json::<serde_json::Value>().await, Some(json!({ "status": "unavailable" })));

@@ -41,6 +41,8 @@ pub struct Settings {
     pub api_expose_reset_token: bool,
     /// Serve the `/auth` services.
     pub auth_api: bool,
+    /// Deliver mail in the background; off, the test delivers it with `deliver_mail()`.
+    pub mail_worker: bool,
 }
 
 impl Default for Settings {
@@ -57,6 +59,7 @@ impl Default for Settings {
             auth_token_ttl: 3600,
             api_expose_reset_token: false,
             auth_api: true,
+            mail_worker: true,
         }
     }
 }
@@ -116,6 +119,7 @@ impl TestApp {
             .merge(Serialized::global("auth_token_ttl", settings.auth_token_ttl))
             .merge(Serialized::global("api_expose_reset_token", settings.api_expose_reset_token))
             .merge(Serialized::global("auth_api", settings.auth_api))
+            .merge(Serialized::global("mail_worker", settings.mail_worker))
             .merge(Serialized::global("mail_transport", if settings.smtp_url.is_some() { "smtp" } else { "file" }))
             .merge(Serialized::global("smtp_url", settings.smtp_url.unwrap_or_default()));
         let client = Client::untracked(web::build(figment.clone())).await.expect("the application starts");
@@ -148,6 +152,17 @@ impl TestApp {
             _data: None,
             _pg: None,
         }
+    }
+
+    /// The application's use cases, as the doors call them.
+    pub fn app(&self) -> &app::App {
+        self.client.rocket().state::<app::App>().expect("the application is managed")
+    }
+
+    /// Delivers the mail that is due now, as the outbox worker would; returns how many the mail
+    /// server accepted.
+    pub async fn deliver_mail(&self) -> usize {
+        app::outbox::deliver_due(self.app()).await
     }
 
     /// A new browser with no cookies.

@@ -67,17 +67,21 @@ pub struct NewUser {
     pub last_name: Option<String>,
 }
 
-/// Profile fields the account page changes.
-#[derive(Debug, Clone)]
+/// Profile fields to change; `None` leaves a field as it is, `Some(None)` clears an optional one.
+#[derive(Debug, Clone, Default)]
 pub struct ProfileUpdate {
     /// New username.
-    pub username: domain::Username,
+    pub username: Option<domain::Username>,
     /// New email.
-    pub email: domain::Email,
+    pub email: Option<domain::Email>,
     /// New first name.
-    pub first_name: Option<String>,
+    pub first_name: Option<Option<String>>,
     /// New last name.
-    pub last_name: Option<String>,
+    pub last_name: Option<Option<String>>,
+    /// New biography.
+    pub bio: Option<Option<String>>,
+    /// New picture URL.
+    pub image_url: Option<Option<String>>,
 }
 
 /// Why an account could not be stored.
@@ -188,25 +192,38 @@ pub async fn email_taken(db: &impl ConnectionTrait, email: &str, except: Option<
     Ok(find_by_email(db, email).await?.is_some_and(|u| Some(u.id) != except))
 }
 
-/// Changes an account's username, email and names. A new username that looks like another
-/// account's is refused as taken.
+/// Changes an account's profile fields. A new username that looks like another account's is
+/// refused as taken.
 pub async fn update_profile(db: &impl ConnectionTrait, id: i64, update: ProfileUpdate) -> Result<(), WriteError> {
-    let renamed =
-        find_by_id(db, id).await?.is_none_or(|me| domain::Username::key_of(&me.username) != update.username.key());
-    if renamed && looks_taken(db, &update.username.skeleton(), Some(id)).await? {
-        return Err(WriteError::UsernameTaken);
+    let mut model = user::ActiveModel { id: sea_orm::ActiveValue::Unchanged(id), ..Default::default() };
+    if let Some(username) = update.username {
+        let renamed =
+            find_by_id(db, id).await?.is_none_or(|me| domain::Username::key_of(&me.username) != username.key());
+        if renamed && looks_taken(db, &username.skeleton(), Some(id)).await? {
+            return Err(WriteError::UsernameTaken);
+        }
+        model.username = Set(username.as_str().to_owned());
+        model.username_key = Set(username.key());
+        model.username_skeleton = Set(Some(username.skeleton()));
     }
-    let model = user::ActiveModel {
-        id: sea_orm::ActiveValue::Unchanged(id),
-        username: Set(update.username.as_str().to_owned()),
-        username_key: Set(update.username.key()),
-        username_skeleton: Set(Some(update.username.skeleton())),
-        email: Set(update.email.as_str().to_owned()),
-        first_name: Set(update.first_name),
-        last_name: Set(update.last_name),
-        ..Default::default()
-    };
-    model.update(db).await.map_err(classify)?;
+    if let Some(email) = update.email {
+        model.email = Set(email.as_str().to_owned());
+    }
+    if let Some(first_name) = update.first_name {
+        model.first_name = Set(first_name);
+    }
+    if let Some(last_name) = update.last_name {
+        model.last_name = Set(last_name);
+    }
+    if let Some(bio) = update.bio {
+        model.bio = Set(bio);
+    }
+    if let Some(image_url) = update.image_url {
+        model.image_url = Set(image_url);
+    }
+    if model.is_changed() {
+        model.update(db).await.map_err(classify)?;
+    }
     Ok(())
 }
 
@@ -272,24 +289,4 @@ pub async fn set_admin(db: &impl ConnectionTrait, id: i64, is_admin: bool) -> Re
 /// it existed.
 pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     Ok(user::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
-}
-
-/// Sets the fields only the API changes: bio and picture URL (`None` leaves a field as it is).
-pub async fn update_api_profile(
-    db: &impl ConnectionTrait,
-    id: i64,
-    bio: Option<Option<String>>,
-    image_url: Option<Option<String>>,
-) -> Result<(), DbErr> {
-    let mut model = user::ActiveModel { id: sea_orm::ActiveValue::Unchanged(id), ..Default::default() };
-    if let Some(bio) = bio {
-        model.bio = Set(bio);
-    }
-    if let Some(image_url) = image_url {
-        model.image_url = Set(image_url);
-    }
-    if model.is_changed() {
-        model.update(db).await?;
-    }
-    Ok(())
 }

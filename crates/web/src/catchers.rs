@@ -30,7 +30,7 @@ fn auth_error(status: Status, req: &Request<'_>) -> Answer {
     let token_style = ["/auth/register", "/auth/login", "/auth/status", "/auth/logout"].contains(&path.as_str());
     if token_style {
         auth::fail(status, reason)
-    } else if req.local_cache(|| auth::CrossSite(false)).0 {
+    } else if req.local_cache(|| crate::guards::CrossSite(false)).0 {
         auth::message(status, "cross-site request refused")
     } else {
         auth::message(status, reason)

@@ -57,6 +57,9 @@ pub struct AppConfig {
     /// account (its specification asks for that), so a site that does not need `/auth` can turn
     /// it off.
     pub auth_api: bool,
+    /// Deliver mail in the background. Off, mail waits in the outbox (tests deliver it
+    /// themselves).
+    pub mail_worker: bool,
 }
 
 impl Default for AppConfig {
@@ -72,7 +75,7 @@ impl Default for AppConfig {
             avatar_max_bytes: ByteUnit::Mebibyte(5),
             mail_transport: "file".into(),
             smtp_url: None,
-            mail_from: mail::DEFAULT_FROM.into(),
+            mail_from: app::outbox::DEFAULT_FROM.into(),
             mail_file_dir: "data/outbox-files".into(),
             mail_max_attempts: 10,
             mail_retry_base_ms: 30_000,
@@ -81,6 +84,7 @@ impl Default for AppConfig {
             auth_token_ttl: 3600,
             api_expose_reset_token: false,
             auth_api: true,
+            mail_worker: true,
         }
     }
 }
@@ -95,29 +99,29 @@ impl AppConfig {
     pub fn avatar_dir(&self) -> PathBuf {
         self.media_dir.join("avatars")
     }
-}
 
-/// Keys for signed tokens, derived from the secret key so that one secret configures everything
-/// and each use has its own key.
-pub struct SigningKeys {
-    /// Password-reset links.
-    pub reset: [u8; 32],
-    /// API bearer tokens.
-    pub auth: [u8; 32],
-}
-
-impl SigningKeys {
-    fn derive(secret: &str) -> Self {
-        let derive = |purpose: &str| -> [u8; 32] {
-            use sha2::Digest;
-            let mut hash = sha2::Sha256::new();
-            hash.update(b"gazette\0");
-            hash.update(purpose.as_bytes());
-            hash.update(b"\0");
-            hash.update(secret.as_bytes());
-            hash.finalize().into()
-        };
-        Self { reset: derive("password-reset"), auth: derive("api-auth") }
+    /// What the use cases need of these settings; mail templates under `template_dir/mail`.
+    pub fn app_settings(&self, template_dir: &Path) -> app::Settings {
+        app::Settings {
+            database_url: self.database_url.clone(),
+            public_url: self.public_url.clone(),
+            avatar_dir: self.avatar_dir(),
+            posts_per_page: self.posts_per_page,
+            bcrypt_cost: self.bcrypt_cost,
+            reset_token_ttl: self.reset_token_ttl,
+            auth_token_ttl: self.auth_token_ttl,
+            mail: app::outbox::MailSettings {
+                transport: self.mail_transport.clone(),
+                smtp_url: self.smtp_url.clone(),
+                from: self.mail_from.clone(),
+                file_dir: self.mail_file_dir.clone(),
+                template_dir: template_dir.join("mail"),
+                max_attempts: self.mail_max_attempts,
+                retry_base: std::time::Duration::from_millis(self.mail_retry_base_ms),
+                timeout: std::time::Duration::from_millis(self.mail_timeout_ms),
+                worker: self.mail_worker,
+            },
+        }
     }
 }
 
@@ -146,8 +150,9 @@ impl Default for Defaults {
     }
 }
 
-/// Reads the settings, supplies a secret key when none is configured, and sets the upload limits
-/// (`limits.file`, `limits.data-form`) from `avatar_max_bytes`.
+/// Reads the settings, supplies a secret key when none is configured, sets the upload limits
+/// (`limits.file`, `limits.data-form`) from `avatar_max_bytes`, and opens the [`app::App`]
+/// (database, password pool, outbox), whose background work runs from lift-off to shutdown.
 pub fn stage() -> AdHoc {
     AdHoc::try_on_ignite("Settings", |rocket| async move {
         let config: AppConfig = match rocket.figment().extract() {
@@ -182,7 +187,34 @@ pub fn stage() -> AdHoc {
         // small fields. Rocket stops reading past these, before any image work is done.
         let upload = config.avatar_max_bytes;
         figment = figment.merge(("limits.file", upload)).merge(("limits.data-form", upload + ByteUnit::Kibibyte(64)));
-        Ok(rocket.configure(figment).manage(config).manage(SigningKeys::derive(&material)))
+        let template_dir =
+            figment.extract_inner::<PathBuf>("template_dir").unwrap_or_else(|_| PathBuf::from("templates"));
+        let app = match app::App::open(config.app_settings(&template_dir), &material).await {
+            Ok(app) => app,
+            Err(e) => {
+                log::error!("{e}");
+                return Err(rocket);
+            }
+        };
+        log::info!("mail goes to {}", app.mail_destination());
+        Ok(rocket
+            .configure(figment)
+            .manage(config)
+            .manage(app)
+            .attach(AdHoc::on_liftoff("Background work", |rocket| {
+                Box::pin(async move {
+                    if let Some(app) = rocket.state::<app::App>() {
+                        app.start_background_work();
+                    }
+                })
+            }))
+            .attach(AdHoc::on_shutdown("Background work stop", |rocket| {
+                Box::pin(async move {
+                    if let Some(app) = rocket.state::<app::App>() {
+                        app.shut_down().await;
+                    }
+                })
+            })))
     })
 }
 

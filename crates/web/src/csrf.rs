@@ -60,7 +60,9 @@ pub enum FormRejection {
 }
 
 /// A form whose CSRF token matched this browser's: the parsed value, or the context with the
-/// raw values and errors. An over-sized body is refused with 413, a bad token with 403.
+/// raw values and errors. An over-sized body is refused with 413, a body that is no form with
+/// 415 (not forwarded: the route of rank 2 beside a guests' page is for signed-in users), a bad
+/// token with 403.
 pub struct CsrfForm<'r, T>(pub Contextual<'r, T>);
 
 #[rocket::async_trait]
@@ -71,7 +73,7 @@ impl<'r, T: rocket::form::FromForm<'r> + Send> FromData<'r> for CsrfForm<'r, T> 
         let form = match Form::<Contextual<'r, T>>::from_data(req, data).await {
             DataOutcome::Success(form) => form.into_inner(),
             DataOutcome::Error((status, _)) => return DataOutcome::Error((status, FormRejection::Unreadable)),
-            DataOutcome::Forward(f) => return DataOutcome::Forward(f),
+            DataOutcome::Forward((_, status)) => return DataOutcome::Error((status, FormRejection::Unreadable)),
         };
         if form.context.status() == Status::PayloadTooLarge {
             return DataOutcome::Error((Status::PayloadTooLarge, FormRejection::Unreadable));

@@ -1,21 +1,17 @@
-//! Who is asking: the signed-in user, found through the session cookie.
+//! Who is asking, for every door: the site's signed-in user (session cookie), moderators, guests,
+//! the API's token user, and requests that no other site made. Guards compose: [`Admin`] is a
+//! [`CurrentUser`] who is a moderator; [`ApiUser`] is a [`MaybeApiUser`] who is someone.
 
-use base64::Engine;
-use chrono::Utc;
-use persistence::DatabaseConnection;
-use persistence::users::User;
+use app::accounts::SessionLifetime;
+use app::{App, AppError, User};
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
+use rocket::outcome::try_outcome;
 use rocket::request::{FromRequest, Outcome, Request};
 
 use crate::config::AppConfig;
-use crate::error::Error;
 
 /// The site's session cookie.
 pub const SESSION_COOKIE: &str = "session";
-/// How long "remember me" keeps a user signed in.
-const REMEMBER_DAYS: i64 = 30;
-/// How long the server honours a browser-session login (the cookie itself dies with the browser).
-const SESSION_HOURS: i64 = 24;
 
 /// The signed-in user. Routes that take it require login: anonymous visitors are sent to the
 /// login page (see the 401 catcher).
@@ -27,10 +23,6 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    pub fn actor(&self) -> domain::Actor {
-        domain::Actor { user_id: self.user.id, is_admin: self.user.is_admin }
-    }
-
     pub fn session_secret(&self) -> &str {
         &self.session
     }
@@ -48,8 +40,8 @@ impl<'r> FromRequest<'r> for CurrentUser {
                 let Some(secret) = req.cookies().get_private(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
                     return Lookup(Ok(None));
                 };
-                let Some(db) = req.rocket().state::<DatabaseConnection>() else { return Lookup(Err(())) };
-                match persistence::sessions::find_user(db, &secret, Utc::now()).await {
+                let Some(app) = req.rocket().state::<App>() else { return Lookup(Err(())) };
+                match app::accounts::session_user(app, &secret).await {
                     Ok(user) => Lookup(Ok(user.map(|user| CurrentUser { user, session: secret }))),
                     Err(e) => {
                         log::error!("session lookup: {e}");
@@ -66,27 +58,55 @@ impl<'r> FromRequest<'r> for CurrentUser {
     }
 }
 
-/// Signs `user_id` in: a new session row and its secret in an encrypted, HttpOnly cookie that
-/// lasts 30 days with `remember`, else until the browser closes.
+/// A signed-in moderator; anyone else signed in gets 403.
+pub struct Admin(pub CurrentUser);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Admin {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let user = try_outcome!(req.guard::<CurrentUser>().await);
+        if user.user.is_admin { Outcome::Success(Admin(user)) } else { Outcome::Error((Status::Forbidden, ())) }
+    }
+}
+
+/// Nobody is signed in. A signed-in user is forwarded, to the route of rank 2 that sends them
+/// home (login, registration and password reset are for guests).
+pub struct Guest;
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Guest {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        match req.guard::<CurrentUser>().await {
+            Outcome::Success(_) => Outcome::Forward(Status::Ok),
+            Outcome::Error((Status::Unauthorized, ())) => Outcome::Success(Guest),
+            Outcome::Error(e) => Outcome::Error(e),
+            Outcome::Forward(s) => Outcome::Forward(s),
+        }
+    }
+}
+
+/// Signs `user` in: a new session and its secret in an encrypted, HttpOnly cookie that lasts 30
+/// days with `remember`, else until the browser closes.
 pub async fn sign_in(
-    db: &DatabaseConnection,
+    app: &App,
     cookies: &CookieJar<'_>,
     config: &AppConfig,
-    user_id: i64,
+    user: &User,
     remember: bool,
-) -> Result<(), Error> {
-    let secret = new_secret();
-    let now = Utc::now();
-    let lifetime =
-        if remember { chrono::Duration::days(REMEMBER_DAYS) } else { chrono::Duration::hours(SESSION_HOURS) };
-    persistence::sessions::insert(db, &secret, user_id, now, now + lifetime).await?;
+) -> Result<(), AppError> {
+    let lifetime = if remember { SessionLifetime::Remembered } else { SessionLifetime::Browser };
+    let secret = app::accounts::start_session(app, user, lifetime).await?;
     let mut cookie = Cookie::build((SESSION_COOKIE, secret))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(config.secure_cookies());
     cookie = if remember {
-        cookie.max_age(rocket::time::Duration::days(REMEMBER_DAYS))
+        cookie.max_age(rocket::time::Duration::seconds(lifetime.duration().num_seconds()))
     } else {
         // Said explicitly: Rocket would otherwise keep a private cookie for a week.
         cookie.expires(None::<rocket::time::OffsetDateTime>)
@@ -96,14 +116,9 @@ pub async fn sign_in(
     Ok(())
 }
 
-/// A fresh random session secret (256 bits).
-pub fn new_secret() -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-}
-
 /// Ends the current session: its row and its cookie.
-pub async fn sign_out(db: &DatabaseConnection, cookies: &CookieJar<'_>, user: &CurrentUser) -> Result<(), Error> {
-    persistence::sessions::delete(db, &user.session).await?;
+pub async fn sign_out(app: &App, cookies: &CookieJar<'_>, user: &CurrentUser) -> Result<(), AppError> {
+    app::accounts::end_session(app, &user.session).await?;
     forget_session(cookies);
     Ok(())
 }
@@ -112,4 +127,93 @@ pub async fn sign_out(db: &DatabaseConnection, cookies: &CookieJar<'_>, user: &C
 pub fn forget_session(cookies: &CookieJar<'_>) {
     cookies.remove_private(Cookie::build(SESSION_COOKIE).path("/"));
     crate::csrf::forget(cookies);
+}
+
+/// The API's signed-in user, from `Authorization: Token <jwt>` (or `Bearer <jwt>`). Absent or
+/// refused tokens fail with 401.
+pub struct ApiUser(pub User);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for ApiUser {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        match try_outcome!(req.guard::<MaybeApiUser>().await) {
+            MaybeApiUser(Some(user)) => Outcome::Success(ApiUser(user)),
+            MaybeApiUser(None) => Outcome::Error((Status::Unauthorized, ())),
+        }
+    }
+}
+
+/// The API's signed-in user if there is an `Authorization` header; a refused token still fails
+/// with 401.
+pub struct MaybeApiUser(pub Option<User>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for MaybeApiUser {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let header = req.headers().get_one("Authorization");
+        if header.is_none() {
+            return Outcome::Success(MaybeApiUser(None));
+        }
+        let Some(app) = req.rocket().state::<App>() else { return Outcome::Error((Status::InternalServerError, ())) };
+        match app::accounts::token_user(app, header, &["Token", "Bearer"]).await {
+            Ok((user, _)) => Outcome::Success(MaybeApiUser(Some(user))),
+            Err(AppError::Unauthenticated(_)) => Outcome::Error((Status::Unauthorized, ())),
+            Err(e) => {
+                log::error!("api token: {e}");
+                Outcome::Error((Status::InternalServerError, ()))
+            }
+        }
+    }
+}
+
+/// The `Authorization` header, as sent.
+pub struct AuthorizationHeader(pub Option<String>);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for AuthorizationHeader {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        Outcome::Success(Self(req.headers().get_one("Authorization").map(str::to_owned)))
+    }
+}
+
+/// A request that no other site made: its `Origin` (when the browser sends one) is this site,
+/// and `Sec-Fetch-Site` (likewise) is not another site's. Programs send neither and pass.
+/// Guards every form-bodied `/auth` route, the ones a browser's cookie or another site's form can
+/// reach, before the body is read; refused, the request gets 403 "cross-site request refused".
+pub struct FromThisSite;
+
+/// Marks a request refused by [`FromThisSite`], for the catcher's message.
+pub struct CrossSite(pub bool);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for FromThisSite {
+    type Error = ();
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, ()> {
+        let fetch_site_ok = req.headers().get_one("Sec-Fetch-Site").is_none_or(|v| matches!(v, "same-origin" | "none"));
+        let origin_ok = req.headers().get_one("Origin").is_none_or(|origin| {
+            let public = req.rocket().state::<AppConfig>().map(|c| origin_of(&c.public_url));
+            let host = req.headers().get_one("Host");
+            public.is_some_and(|p| p.eq_ignore_ascii_case(origin))
+                || host.is_some_and(|h| origin.split_once("://").is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(h)))
+        });
+        if fetch_site_ok && origin_ok {
+            Outcome::Success(FromThisSite)
+        } else {
+            req.local_cache(|| CrossSite(true));
+            Outcome::Error((Status::Forbidden, ()))
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a URL.
+fn origin_of(url: &str) -> &str {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    url[after_scheme..].find('/').map_or(url, |end| &url[..after_scheme + end])
 }

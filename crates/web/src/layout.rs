@@ -4,8 +4,8 @@
 //! A visitor who is not signed in gets a CSRF token (and its cookie) only from pages with a form
 //! ([`Layout::with_form_token`]): reading the blog sets no cookie and costs no encryption.
 
-use persistence::posts::PostWithAuthor;
-use persistence::users::User;
+use app::User;
+use app::posts::Post;
 use rocket::request::{FlashMessage, FromRequest, Outcome, Request};
 use serde::Serialize;
 
@@ -132,10 +132,10 @@ pub struct PostView {
 }
 
 impl PostView {
-    pub fn new(p: PostWithAuthor, viewer: Option<&CurrentUser>) -> Self {
+    pub fn new(p: Post, viewer: Option<&CurrentUser>) -> Self {
         Self {
             id: p.id,
-            can_modify: viewer.is_some_and(|v| v.actor().may_modify(p.user_id)),
+            can_modify: viewer.is_some_and(|v| app::accounts::actor(&v.user).may_modify(p.user_id)),
             date: p.date_posted.format("%B %-d, %Y").to_string(),
             date_iso: p.date_posted.to_rfc3339(),
             edited: p.updated_at > p.date_posted,

@@ -84,12 +84,9 @@ fn runtime(figment: &rocket::figment::Figment) -> Result<(rocket::tokio::runtime
 async fn run(cli: Cli, figment: rocket::figment::Figment) -> Result<(), String> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => gazette_web::build(figment).launch().await.map(|_| ()).map_err(|e| e.to_string()),
-        Command::Migrate => {
-            let config = settings(&figment)?;
-            migrate(&config).await.map(|_| println!("database is up to date"))
-        }
-        Command::Admin { action } => admin(&settings(&figment)?, action).await,
-        Command::Seed { users, posts } => seed(&settings(&figment)?, users, posts).await,
+        Command::Migrate => migrate(&figment).await.map(|_| println!("database is up to date")),
+        Command::Admin { action } => admin(&figment, action).await,
+        Command::Seed { users, posts } => seed(&figment, users, posts).await,
     }
 }
 
@@ -97,30 +94,40 @@ fn settings(figment: &rocket::figment::Figment) -> Result<AppConfig, String> {
     figment.extract().map_err(|e| format!("settings: {e}"))
 }
 
-async fn migrate(config: &AppConfig) -> Result<persistence::DatabaseConnection, String> {
-    let db = persistence::connect(&config.database_url).await.map_err(|e| format!("database: {e}"))?;
-    persistence::migrate(&db).await.map_err(|e| format!("migrations: {e}"))?;
-    Ok(db)
+/// The application without its background work, for the commands that are not `serve`: opening
+/// it migrates the database.
+async fn migrate(figment: &rocket::figment::Figment) -> Result<app::App, String> {
+    let config = settings(figment)?;
+    let template_dir =
+        figment.extract_inner::<std::path::PathBuf>("template_dir").unwrap_or_else(|_| "templates".into());
+    // No token is signed here: the secret only has to be some secret.
+    let secret = format!("{:x}", rand::random::<u128>());
+    app::App::open(config.app_settings(&template_dir), &secret).await.map_err(|e| e.to_string())
 }
 
-async fn seed(config: &AppConfig, users: u64, posts: u64) -> Result<(), String> {
-    let db = migrate(config).await?;
+async fn seed(figment: &rocket::figment::Figment, users: u64, posts: u64) -> Result<(), String> {
+    let app = migrate(figment).await?;
     let started = std::time::Instant::now();
-    gazette_web::seed::run(&db, config.bcrypt_cost, users, posts).await?;
+    app::seed::run(&app, users, posts).await?;
     println!(
         "added {users} users (password \"{}\") and {posts} posts in {:.1?}",
-        gazette_web::seed::DEMO_PASSWORD,
+        app::seed::DEMO_PASSWORD,
         started.elapsed()
     );
     Ok(())
 }
 
-async fn admin(config: &AppConfig, action: AdminAction) -> Result<(), String> {
-    let db = migrate(config).await?;
-    let message = match action {
-        AdminAction::Grant { username } => gazette_web::cli::set_moderator(&db, &username, true).await?,
-        AdminAction::Revoke { username } => gazette_web::cli::set_moderator(&db, &username, false).await?,
+async fn admin(figment: &rocket::figment::Figment, action: AdminAction) -> Result<(), String> {
+    let app = migrate(figment).await?;
+    let (username, grant) = match action {
+        AdminAction::Grant { username } => (username, true),
+        AdminAction::Revoke { username } => (username, false),
     };
-    println!("{message}");
+    let account = match app::accounts::set_moderator(&app, &username, grant).await {
+        Ok(account) => account,
+        Err(app::AppError::NotFound(_)) => return Err(format!("no user named {username:?}")),
+        Err(e) => return Err(e.to_string()),
+    };
+    println!("{} {} a moderator", account.username, if grant { "is now" } else { "is no longer" });
     Ok(())
 }

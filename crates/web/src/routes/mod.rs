@@ -1,25 +1,11 @@
-//! One module per area, each mounted by its own fairing.
+//! The three doors, each a folder of small files by resource: the HTML [`site`], the [`auth`]
+//! services and the RealWorld [`api`]; plus static [`files`] and what the doors share (request
+//! bodies, JSON answers, the OpenAPI document).
 
 pub mod api;
 pub mod auth;
 pub mod body;
 pub mod files;
 pub mod json;
-pub mod main;
 pub mod openapi;
-pub mod posts;
-pub mod users;
-
-use rocket::Responder;
-use rocket::response::{Flash, Redirect};
-
-use crate::views::Page;
-
-/// What a page handler answers: the page, a redirect, or a redirect carrying a flash message.
-#[derive(Responder)]
-pub enum Reply {
-    Page(Page),
-    Redirect(Redirect),
-    Flash(Flash<Redirect>),
-    TooMany(crate::throttle::TooMany),
-}
+pub mod site;

@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
 /// Declares an API's documented operations once: `operations()` gives their Rocket routes and
 /// `Doc` their part of the OpenAPI document, so no route can be mounted undocumented.
 macro_rules! documented_operations {
-    ($($handler:ident),+ $(,)?) => {
+    ($($handler:path),+ $(,)?) => {
         /// The documented operations of this API, as routes to mount.
         fn operations() -> Vec<rocket::Route> {
             rocket::routes![$($handler),+]

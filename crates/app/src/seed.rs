@@ -2,7 +2,6 @@
 
 use chrono::{Duration, Utc};
 use domain::{Content, Email, Password, PasswordHasher, Title, Username};
-use persistence::DatabaseConnection;
 use persistence::posts::NewPost;
 use persistence::users::NewUser;
 
@@ -13,13 +12,15 @@ pub const DEMO_PASSWORD: &str = "gazette-demo";
 
 /// Adds `users` demo accounts (numbered after those present) and `posts` posts shared among all
 /// accounts, dated one minute apart up to now.
-pub async fn run(db: &DatabaseConnection, bcrypt_cost: u32, users: u64, posts: u64) -> Result<(), String> {
+pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String> {
+    let db = app.db();
+    let bcrypt_cost = app.settings().bcrypt_cost;
     // Numbered after the newest account, so that seeding twice adds more.
     let first = persistence::users::list_ids(db).await.map_err(|e| e.to_string())?.last().map_or(1, |id| id + 1);
     // One hash serves every demo account: hashing thousands would take minutes at cost 12.
     let hasher = PasswordHasher::new(bcrypt_cost).map_err(|e| e.to_string())?;
     let password = Password::parse(DEMO_PASSWORD).map_err(|e| e.to_string())?;
-    let hash = rocket::tokio::task::spawn_blocking(move || hasher.hash(&password))
+    let hash = tokio::task::spawn_blocking(move || hasher.hash(&password))
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;

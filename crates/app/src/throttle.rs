@@ -1,48 +1,46 @@
-//! Brute-force protection: attempts counted per account and per client address in the database
-//! (so that the counts hold across restarts and instances); past the limit, a 429 page that says
-//! when to try again.
+//! Brute-force protection: attempts counted per account and per client address in the database,
+//! so that the counts hold across restarts and instances. The limits are `domain::throttle`'s.
 
 use std::time::Duration;
 
 use chrono::Utc;
 use domain::throttle::Limit;
 use persistence::DatabaseConnection;
-use rocket::Responder;
-use rocket::http::Header;
-use rocket_dyn_templates::context;
 
-use crate::error::Error;
-use crate::layout::Layout;
-use crate::views::Page;
+use crate::AppError as Error;
 
 /// Failed logins.
-pub const LOGIN: &str = "login";
+pub(crate) const LOGIN: &str = "login";
 /// Password-reset requests.
-pub const RESET: &str = "reset";
+pub(crate) const RESET: &str = "reset";
 
 /// The key an account is counted under.
-pub fn account_key(email: &str) -> String {
+pub(crate) fn account_key(email: &str) -> String {
     format!("email:{}", email.trim().to_lowercase())
 }
 
 /// The key one account from one client address is counted under: the account's key and `|`
 /// first, so that [`pair_keys_prefix`] finds them all.
-pub fn pair_key(email: &str, address: Option<std::net::IpAddr>) -> String {
+pub(crate) fn pair_key(email: &str, address: Option<std::net::IpAddr>) -> String {
     format!("{}{}", pair_keys_prefix(email), address_key(address))
 }
 
 /// What every [`pair_key`] of one account starts with.
-pub fn pair_keys_prefix(email: &str) -> String {
+pub(crate) fn pair_keys_prefix(email: &str) -> String {
     format!("{}|", account_key(email))
 }
 
 /// The key a client address is counted under.
-pub fn address_key(address: Option<std::net::IpAddr>) -> String {
+pub(crate) fn address_key(address: Option<std::net::IpAddr>) -> String {
     address.map_or_else(|| "ip:unknown".to_owned(), |ip| format!("ip:{ip}"))
 }
 
 /// How long the client must wait before another attempt of `scope`, if any key is over its limit.
-pub async fn wait(db: &DatabaseConnection, scope: &str, checks: &[(&str, Limit)]) -> Result<Option<Duration>, Error> {
+pub(crate) async fn wait(
+    db: &DatabaseConnection,
+    scope: &str,
+    checks: &[(&str, Limit)],
+) -> Result<Option<Duration>, Error> {
     let mut longest: Option<Duration> = None;
     for (key, limit) in checks {
         if let Some(w) = over(db, scope, key, *limit).await? {
@@ -61,7 +59,7 @@ async fn over(db: &DatabaseConnection, scope: &str, key: &str, limit: Limit) -> 
 }
 
 /// Whether `key` has any event of `scope` within `limit`'s window.
-pub async fn any_within(db: &DatabaseConnection, scope: &str, key: &str, limit: Limit) -> Result<bool, Error> {
+pub(crate) async fn any_within(db: &DatabaseConnection, scope: &str, key: &str, limit: Limit) -> Result<bool, Error> {
     let (count, _) = persistence::throttle::recent(db, scope, key, Utc::now() - window(limit)).await?;
     Ok(count > 0)
 }
@@ -71,28 +69,10 @@ fn window(limit: Limit) -> chrono::Duration {
 }
 
 /// Counts one attempt of `scope` against each key.
-pub async fn record(db: &impl sea_orm::ConnectionTrait, scope: &str, keys: &[&str]) -> Result<(), Error> {
+pub(crate) async fn record(db: &impl persistence::ConnectionTrait, scope: &str, keys: &[&str]) -> Result<(), Error> {
     let now = Utc::now();
     for key in keys {
         persistence::throttle::record(db, scope, key, now).await?;
     }
     Ok(())
-}
-
-/// The 429 page.
-#[derive(Responder)]
-#[response(status = 429)]
-pub struct TooMany {
-    page: Page,
-    retry_after: Header<'static>,
-}
-
-impl TooMany {
-    pub fn new(layout: Layout, what: &str, wait: Duration) -> Self {
-        let when = domain::throttle::describe_wait(wait);
-        Self {
-            page: Page::render("errors/429", context! { layout, what, when }),
-            retry_after: Header::new("Retry-After", wait.as_secs().max(1).to_string()),
-        }
-    }
 }

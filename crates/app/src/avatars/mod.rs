@@ -16,9 +16,7 @@ use std::path::Path;
 use fast_image_resize::images::Image as FirImage;
 use fast_image_resize::{PixelType, ResizeOptions, Resizer};
 use image::{ImageFormat, ImageReader, RgbaImage};
-use rocket::fs::TempFile;
-use rocket::tokio::io::AsyncReadExt;
-use rocket::tokio::task::spawn_blocking;
+use tokio::task::spawn_blocking;
 
 /// Side of the square avatar, in pixels.
 pub const SIZE: u32 = 125;
@@ -29,23 +27,23 @@ const MAX_ALLOC: u64 = MAX_SIDE as u64 * MAX_SIDE as u64 * 4;
 /// Pictures processed at once. Each may hold up to [`MAX_ALLOC`] while it is decoded.
 pub const DECODES_AT_ONCE: usize = 2;
 
-static DECODES: rocket::tokio::sync::Semaphore = rocket::tokio::sync::Semaphore::const_new(DECODES_AT_ONCE);
+static DECODES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODES_AT_ONCE);
 
+/// Why a picture was not taken.
 #[derive(Debug, thiserror::Error)]
 pub enum AvatarError {
+    /// Not a PNG, JPEG, GIF, WebP or SVG we can draw, or corrupt.
     #[error("Unsupported or corrupt image")]
     Unsupported,
+    /// Declares more pixels than we decode.
     #[error("Image is too large (at most {MAX_SIDE}x{MAX_SIDE} pixels)")]
     TooLarge,
-    #[error("The picture could not be saved. Please try again.")]
-    Io(#[from] std::io::Error),
 }
 
-/// The bytes of an upload (bounded by Rocket's `file` limit before this runs).
-pub async fn read_upload(file: &TempFile<'_>) -> Result<Vec<u8>, AvatarError> {
-    let mut bytes = Vec::with_capacity(usize::try_from(file.len()).unwrap_or(0));
-    file.open().await?.read_to_end(&mut bytes).await?;
-    Ok(bytes)
+impl From<AvatarError> for crate::AppError {
+    fn from(e: AvatarError) -> Self {
+        crate::AppError::invalid("picture", e)
+    }
 }
 
 /// The threads pictures are processed on: [`DECODES_AT_ONCE`] of their own, so that however
@@ -66,11 +64,11 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
 
 /// Turns an upload into the 125x125 PNG we serve, off the async workers, once one of the
 /// [`DECODES_AT_ONCE`] turns is free.
-pub async fn process(bytes: Vec<u8>) -> Result<Vec<u8>, AvatarError> {
+pub(crate) async fn process(bytes: Vec<u8>) -> Result<Vec<u8>, AvatarError> {
     let _turn = DECODES.acquire().await.map_err(|_| AvatarError::Unsupported)?;
     match pool() {
         Some(pool) => {
-            let (answer, answered) = rocket::tokio::sync::oneshot::channel();
+            let (answer, answered) = tokio::sync::oneshot::channel();
             pool.spawn(move || {
                 // Skipped when the request went away while it waited.
                 if !answer.is_closed() {
@@ -85,15 +83,15 @@ pub async fn process(bytes: Vec<u8>) -> Result<Vec<u8>, AvatarError> {
 
 /// Writes a processed avatar under a fresh random name and returns the name. The file appears
 /// whole or not at all.
-pub async fn save(dir: &Path, png: Vec<u8>) -> Result<String, AvatarError> {
+pub(crate) async fn save(dir: &Path, png: Vec<u8>) -> Result<String, std::io::Error> {
     let name = format!("{:032x}.png", rand::random::<u128>());
     let tmp = dir.join(format!(".{name}.tmp"));
     let path = dir.join(&name);
-    rocket::tokio::fs::create_dir_all(dir).await?;
-    rocket::tokio::fs::write(&tmp, png).await?;
-    if let Err(e) = rocket::tokio::fs::rename(&tmp, &path).await {
-        let _ = rocket::tokio::fs::remove_file(&tmp).await;
-        return Err(e.into());
+    tokio::fs::create_dir_all(dir).await?;
+    tokio::fs::write(&tmp, png).await?;
+    if let Err(e) = tokio::fs::rename(&tmp, &path).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e);
     }
     Ok(name)
 }
@@ -104,11 +102,11 @@ fn is_ours(name: &str) -> bool {
 }
 
 /// Deletes an avatar file we wrote; a name that is not one of ours is left alone.
-pub async fn remove(dir: &Path, name: &str) {
+pub(crate) async fn remove(dir: &Path, name: &str) {
     if !is_ours(name) {
         return;
     }
-    match rocket::tokio::fs::remove_file(dir.join(name)).await {
+    match tokio::fs::remove_file(dir.join(name)).await {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => log::warn!("could not delete old avatar {name}: {e}"),
@@ -119,8 +117,8 @@ pub async fn remove(dir: &Path, name: &str) {
 /// before their row committed, or replaced after) and half-written temporary files. Only files
 /// older than `grace` go, so that an upload another instance is finishing keeps its file.
 /// Returns how many files were deleted.
-pub async fn sweep(dir: &Path, db: &persistence::DatabaseConnection, grace: std::time::Duration) -> usize {
-    let mut entries = match rocket::tokio::fs::read_dir(dir).await {
+pub(crate) async fn sweep(dir: &Path, db: &persistence::DatabaseConnection, grace: std::time::Duration) -> usize {
+    let mut entries = match tokio::fs::read_dir(dir).await {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return 0,
         Err(e) => {
@@ -153,7 +151,7 @@ pub async fn sweep(dir: &Path, db: &persistence::DatabaseConnection, grace: std:
     };
     let mut deleted = 0;
     for (name, temporary) in candidates {
-        if (temporary || !used.contains(&name)) && rocket::tokio::fs::remove_file(dir.join(&name)).await.is_ok() {
+        if (temporary || !used.contains(&name)) && tokio::fs::remove_file(dir.join(&name)).await.is_ok() {
             deleted += 1;
         }
     }

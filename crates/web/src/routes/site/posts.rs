@@ -1,18 +1,16 @@
 //! Posts: write, read, update, delete.
 
-use chrono::Utc;
+use app::App;
+use app::posts::{NewPost, PostChanges, PostKey};
 use domain::{Content, Title};
-use persistence::DatabaseConnection;
-use persistence::posts::{NewPost, PostWithAuthor};
 use rocket::fairing::AdHoc;
 use rocket::form::FromForm;
 use rocket::response::{Flash, Redirect};
-use rocket::{State, get, post, routes};
+use rocket::{State, get, post, routes, uri};
 use rocket_dyn_templates::context;
 
-use super::Reply;
+use super::{Reply, SiteError, SiteResult};
 use crate::csrf::CsrfForm;
-use crate::error::{Error, Result};
 use crate::forms::{Confirm, FieldErrors};
 use crate::guards::CurrentUser;
 use crate::layout::{Layout, PostView};
@@ -44,18 +42,8 @@ fn form_template(layout: Layout, legend: &str, action: &str, form: impl serde::S
 }
 
 /// A post id from the path: anything but a number is no post.
-fn post_id(raw: &str) -> Result<i64> {
-    raw.parse::<i64>().map_err(|_| Error::NotFound)
-}
-
-/// The post `raw` names, if `user` may change it: 404 when there is no such post, 403 when it is
-/// someone else's.
-async fn modifiable(db: &DatabaseConnection, raw: &str, user: &CurrentUser) -> Result<PostWithAuthor> {
-    let post = persistence::posts::find_by_id(db, post_id(raw)?).await?.ok_or(Error::NotFound)?;
-    if !user.actor().may_modify(post.user_id) {
-        return Err(Error::Forbidden);
-    }
-    Ok(post)
+fn post_id(raw: &str) -> SiteResult<i64> {
+    raw.parse::<i64>().map_err(|_| SiteError::not_found())
 }
 
 #[get("/post/new")]
@@ -68,28 +56,28 @@ async fn create(
     form: CsrfForm<'_, PostForm>,
     layout: Layout,
     user: CurrentUser,
-    db: &State<DatabaseConnection>,
-) -> Result<Reply> {
-    let f = form.0.value.ok_or(Error::Unprocessable)?;
+    app: &State<App>,
+) -> SiteResult<Reply> {
+    let f = form.0.value.ok_or_else(SiteError::unprocessable)?;
     let (checked, errors) = f.check();
     let Some((title, content)) = checked else {
         return Ok(Reply::Page(form_template(layout, "New Post", "/post/new", &f, errors)));
     };
-    let new = NewPost { user_id: user.user.id, title, content, description: String::new() };
-    let (id, _) = persistence::posts::insert(db.inner(), new, Utc::now()).await?;
-    Ok(Reply::Flash(Flash::success(Redirect::to(format!("/post/{id}")), "Your post has been created!")))
+    let new = NewPost { title, content, description: String::new(), tags: Vec::new() };
+    let id = app::posts::publish(app, &user.user, new).await?;
+    Ok(Reply::Flash(Flash::success(Redirect::to(uri!(show(id.to_string()))), "Your post has been created!")))
 }
 
 #[get("/post/<id>")]
-async fn show(id: &str, layout: Layout, viewer: Option<CurrentUser>, db: &State<DatabaseConnection>) -> Result<Page> {
-    let post = persistence::posts::find_by_id(db.inner(), post_id(id)?).await?.ok_or(Error::NotFound)?;
+async fn show(id: &str, layout: Layout, viewer: Option<CurrentUser>, app: &State<App>) -> SiteResult<Page> {
+    let post = app::posts::show(app, post_id(id)?).await?;
     Ok(Page::render("posts/show", context! { layout, post: PostView::new(post, viewer.as_ref()) }))
 }
 
 #[get("/post/<id>/update")]
-async fn edit(id: &str, layout: Layout, user: CurrentUser, db: &State<DatabaseConnection>) -> Result<Page> {
-    let post = modifiable(db, id, &user).await?;
-    let action = format!("/post/{}/update", post.id);
+async fn edit(id: &str, layout: Layout, user: CurrentUser, app: &State<App>) -> SiteResult<Page> {
+    let post = app::posts::editable(app, &user.user, PostKey::Id(post_id(id)?)).await?;
+    let action = uri!(update(post.id.to_string())).to_string();
     Ok(form_template(
         layout,
         "Update Post",
@@ -105,17 +93,20 @@ async fn update(
     form: CsrfForm<'_, PostForm>,
     layout: Layout,
     user: CurrentUser,
-    db: &State<DatabaseConnection>,
-) -> Result<Reply> {
-    let post = modifiable(db, id, &user).await?;
-    let f = form.0.value.ok_or(Error::Unprocessable)?;
+    app: &State<App>,
+) -> SiteResult<Reply> {
+    let key = PostKey::Id(post_id(id)?);
+    // Someone else's post is refused before its form is looked at.
+    let post = app::posts::editable(app, &user.user, key).await?;
+    let f = form.0.value.ok_or_else(SiteError::unprocessable)?;
     let (checked, errors) = f.check();
     let Some((title, content)) = checked else {
-        let action = format!("/post/{}/update", post.id);
+        let action = uri!(update(post.id.to_string())).to_string();
         return Ok(Reply::Page(form_template(layout, "Update Post", &action, &f, errors)));
     };
-    persistence::posts::update(db.inner(), post.id, title, content, None, Utc::now()).await?;
-    Ok(Reply::Flash(Flash::success(Redirect::to(format!("/post/{}", post.id)), "Your post has been updated!")))
+    let changes = PostChanges { title: Some(title), content: Some(content), ..PostChanges::default() };
+    let id = app::posts::edit(app, &user.user, key, changes).await?;
+    Ok(Reply::Flash(Flash::success(Redirect::to(uri!(show(id.to_string()))), "Your post has been updated!")))
 }
 
 #[post("/post/<id>/delete", data = "<_form>")]
@@ -123,9 +114,8 @@ async fn delete(
     id: &str,
     _form: CsrfForm<'_, Confirm>,
     user: CurrentUser,
-    db: &State<DatabaseConnection>,
-) -> Result<Flash<Redirect>> {
-    let post = modifiable(db, id, &user).await?;
-    persistence::posts::delete(db.inner(), post.id).await?;
-    Ok(Flash::success(Redirect::to("/"), "Your post has been deleted!"))
+    app: &State<App>,
+) -> SiteResult<Flash<Redirect>> {
+    app::posts::delete(app, &user.user, PostKey::Id(post_id(id)?)).await?;
+    Ok(Flash::success(Redirect::to(uri!(super::main::index(_))), "Your post has been deleted!"))
 }

@@ -1,0 +1,139 @@
+//! Gazette's use cases, one function each, for every front door alike: the HTML site, the
+//! `/auth` services and the RealWorld `/api` parse their requests, call a function here and shape
+//! its answer (or its [`AppError`]) their own way. This is the only code that opens transactions;
+//! it knows nothing of HTTP.
+//!
+//! [`App`] is made once at start-up ([`App::open`]) and holds what the use cases share: the
+//! database, the password pool, the signing keys, the outbox and the settings.
+
+#![warn(missing_docs)]
+
+pub mod accounts;
+pub mod avatars;
+mod error;
+pub mod maintenance;
+pub mod outbox;
+mod passwords;
+pub mod posts;
+pub mod seed;
+pub mod social;
+mod throttle;
+pub mod tokens;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::{AppError, AppResult, Unauthenticated};
+pub use persistence::users::User;
+
+use crate::outbox::Outbox;
+use crate::passwords::Passwords;
+use crate::tokens::SigningKeys;
+
+/// What the use cases need to know about the site, read once at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// The address readers use, for links in mail.
+    pub public_url: String,
+    /// Where avatar files are written.
+    pub avatar_dir: PathBuf,
+    /// Posts on one page of a site listing.
+    pub posts_per_page: u64,
+    /// bcrypt work factor.
+    pub bcrypt_cost: u32,
+    /// How long a password-reset link works, in seconds.
+    pub reset_token_ttl: u64,
+    /// How long an API token works, in seconds.
+    pub auth_token_ttl: u64,
+    /// How mail leaves.
+    pub mail: outbox::MailSettings,
+}
+
+/// The application: cheap to clone, every clone the same one.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: persistence::DatabaseConnection,
+    passwords: Passwords,
+    keys: SigningKeys,
+    outbox: Outbox,
+    settings: Settings,
+    /// How many posts the home listing last saw, to guess which end a deep page is nearer.
+    listing_hint: std::sync::atomic::AtomicU64,
+}
+
+impl App {
+    /// Connects to the database and migrates it, starts the password pool and readies the mail
+    /// transport and templates. `secret` is the material every signing key is derived from.
+    /// Nothing runs in the background until [`App::start_background_work`].
+    pub async fn open(settings: Settings, secret: &str) -> AppResult<Self> {
+        let db = persistence::connect(&settings.database_url)
+            .await
+            .map_err(|e| AppError::internal(format!("cannot open the database: {e}")))?;
+        persistence::migrate(&db).await.map_err(|e| AppError::internal(format!("cannot migrate the database: {e}")))?;
+        let passwords = Passwords::new(settings.bcrypt_cost).await?;
+        let outbox = Outbox::new(&settings.mail)?;
+        let keys = SigningKeys::derive(secret);
+        Ok(Self { inner: Arc::new(Inner { db, passwords, keys, outbox, settings, listing_hint: Default::default() }) })
+    }
+
+    /// Starts the outbox worker (unless `mail.worker` is off) and the hourly purge.
+    pub fn start_background_work(&self) {
+        if self.inner.settings.mail.worker {
+            self.inner.outbox.start(self.clone());
+        }
+        tokio::spawn(maintenance::purge_every_hour(self.clone()));
+    }
+
+    /// Stops the background work: the outbox worker finishes the message it is sending.
+    pub async fn shut_down(&self) {
+        self.inner.outbox.shut_down().await;
+    }
+
+    /// Whether the database answers within `within`.
+    pub async fn database_answers(&self, within: Duration) -> AppResult<()> {
+        match tokio::time::timeout(within, self.inner.db.ping()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(AppError::internal(format!("the database does not answer: {e}"))),
+            Err(_) => Err(AppError::internal(format!("the database took over {within:?} to answer"))),
+        }
+    }
+
+    /// Closes the database pool: every use of the database fails from then on (what the health
+    /// check reports when the database goes away).
+    pub async fn close_database(&self) -> AppResult<()> {
+        Ok(self.inner.db.close_by_ref().await?)
+    }
+
+    /// The settings it was opened with.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Where mail goes, for the start-up announcement.
+    pub fn mail_destination(&self) -> String {
+        self.inner.outbox.describe()
+    }
+
+    fn db(&self) -> &persistence::DatabaseConnection {
+        &self.inner.db
+    }
+
+    fn passwords(&self) -> &Passwords {
+        &self.inner.passwords
+    }
+
+    fn keys(&self) -> &SigningKeys {
+        &self.inner.keys
+    }
+
+    fn outbox(&self) -> &Outbox {
+        &self.inner.outbox
+    }
+}

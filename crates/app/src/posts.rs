@@ -1,0 +1,229 @@
+//! Posts, the same for every door: publishing, editing, deleting, one post, the home listing
+//! and an author's, and the API's article listings with their tags and favourites.
+
+use std::collections::HashSet;
+use std::sync::atomic::Ordering;
+
+use chrono::Utc;
+use domain::{Content, PageNumber, Pagination, Title};
+
+pub use persistence::articles::{ArticleRow, Filter};
+pub use persistence::posts::PostWithAuthor as Post;
+
+use crate::accounts::actor;
+use crate::{App, AppError, AppResult, User};
+
+/// Which post: by id (the site's links) or by slug (the API's).
+#[derive(Debug, Clone, Copy)]
+pub enum PostKey<'a> {
+    /// Its id.
+    Id(i64),
+    /// Its URL name.
+    Slug(&'a str),
+}
+
+/// A new post, its values already checked by the domain's rules.
+pub struct NewPost {
+    /// The title; the slug is made from it.
+    pub title: Title,
+    /// The body.
+    pub content: Content,
+    /// A one-line summary (empty for none).
+    pub description: String,
+    /// Its tags (checked by `domain::Tags`).
+    pub tags: Vec<String>,
+}
+
+/// Changes to a post: `None` leaves a field as it is. A new title gives a new slug.
+#[derive(Default)]
+pub struct PostChanges {
+    /// New title.
+    pub title: Option<Title>,
+    /// New body.
+    pub content: Option<Content>,
+    /// New summary.
+    pub description: Option<String>,
+    /// Replaces the tags.
+    pub tags: Option<Vec<String>>,
+}
+
+/// A post as the API shows it: the row, its tags, and what the viewer favours and follows.
+#[derive(Debug, Clone)]
+pub struct Article {
+    /// The post with its author.
+    pub row: ArticleRow,
+    /// Its tags, in the order given.
+    pub tags: Vec<String>,
+    /// Whether the viewer favours it.
+    pub favorited: bool,
+    /// Whether the viewer follows its author.
+    pub following: bool,
+}
+
+/// Publishes a post by `author`; answers its id.
+pub async fn publish(app: &App, author: &User, new: NewPost) -> AppResult<i64> {
+    let txn = persistence::begin_write(app.db()).await?;
+    let row = persistence::posts::NewPost {
+        user_id: author.id,
+        title: new.title,
+        content: new.content,
+        description: new.description,
+    };
+    let (id, _) = persistence::posts::insert(&txn, row, Utc::now()).await?;
+    if !new.tags.is_empty() {
+        persistence::social::set_tags(&txn, id, &new.tags).await?;
+    }
+    txn.commit().await?;
+    Ok(id)
+}
+
+/// The post `key` names, if `editor` may change it: [`AppError::NotFound`] when there is no
+/// such post, [`AppError::Forbidden`] when it is someone else's and `editor` no moderator.
+pub async fn editable(app: &App, editor: &User, key: PostKey<'_>) -> AppResult<ArticleRow> {
+    let row = find(app, key).await?;
+    if !actor(editor).may_modify(row.user_id) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(row)
+}
+
+async fn find(app: &App, key: PostKey<'_>) -> AppResult<ArticleRow> {
+    let found = match key {
+        PostKey::Id(id) => persistence::articles::find_by_id(app.db(), id).await?,
+        PostKey::Slug(slug) => persistence::articles::find_by_slug(app.db(), slug).await?,
+    };
+    found.ok_or(AppError::NotFound("post"))
+}
+
+/// Changes the post `key` names (its author or a moderator only, as [`editable`]); answers its
+/// id.
+pub async fn edit(app: &App, editor: &User, key: PostKey<'_>, changes: PostChanges) -> AppResult<i64> {
+    let row = editable(app, editor, key).await?;
+    let title = match changes.title {
+        Some(t) => t,
+        None => Title::parse(&row.title).map_err(|e| AppError::invalid("title", e))?,
+    };
+    let content = match changes.content {
+        Some(c) => c,
+        None => Content::parse(&row.content).map_err(|e| AppError::invalid("body", e))?,
+    };
+    let txn = persistence::begin_write(app.db()).await?;
+    persistence::posts::update(&txn, row.id, title, content, changes.description, Utc::now()).await?;
+    if let Some(tags) = changes.tags {
+        persistence::social::set_tags(&txn, row.id, &tags).await?;
+    }
+    txn.commit().await?;
+    Ok(row.id)
+}
+
+/// Deletes the post `key` names with its comments, tags and favourites (its author or a
+/// moderator only, as [`editable`]).
+pub async fn delete(app: &App, editor: &User, key: PostKey<'_>) -> AppResult<()> {
+    let row = editable(app, editor, key).await?;
+    persistence::posts::delete(app.db(), row.id).await?;
+    Ok(())
+}
+
+/// One post, for its page.
+pub async fn show(app: &App, id: i64) -> AppResult<Post> {
+    persistence::posts::find_by_id(app.db(), id).await?.ok_or(AppError::NotFound("post"))
+}
+
+/// Page `page` (as `?page=` gave it) of everyone's posts, newest first. [`AppError::NotFound`]
+/// for a page number that is not a positive integer or lies past the last page.
+pub async fn home_page(app: &App, page: Option<&str>) -> AppResult<(Vec<Post>, Pagination)> {
+    let db = app.db();
+    let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
+    let per_page = app.settings().posts_per_page;
+    let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+    let hint = &app.inner.listing_hint;
+    // A page in the newer half takes one query (posts and count together); one in the older
+    // half is read from the oldest end, which needs the count first. Which half is judged from
+    // the last count seen (only speed depends on it, not what the page shows).
+    let newer_half = offset == 0 || offset <= hint.load(Ordering::Relaxed) / 2;
+    let (rows, total) = if newer_half {
+        let (rows, total) = persistence::posts::newest_page(db, per_page, offset).await?;
+        // An empty page: past the end (or an empty blog on page 1).
+        if rows.is_empty() && offset > 0 {
+            return Err(AppError::NotFound("page"));
+        }
+        (rows, total)
+    } else {
+        let total = persistence::posts::count(db, None).await?;
+        (persistence::posts::list_newest(db, None, per_page, offset, total).await?, total)
+    };
+    hint.store(total, Ordering::Relaxed);
+    let pagination = Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
+    Ok((rows, pagination))
+}
+
+/// Page `page` of the posts of the account called `username` (in any case), with that account;
+/// [`AppError::NotFound`] for an unknown account or a page that does not exist. Page 1 takes
+/// one query.
+pub async fn author_page(app: &App, username: &str, page: Option<&str>) -> AppResult<(User, Vec<Post>, Pagination)> {
+    let db = app.db();
+    let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
+    let per_page = app.settings().posts_per_page;
+    if page.get() == 1 {
+        let (author, rows, total) =
+            persistence::posts::author_page(db, username, per_page, 0).await?.ok_or(AppError::NotFound("account"))?;
+        let pagination = Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
+        return Ok((author, rows, pagination));
+    }
+    // A deeper page may be read faster from the oldest end, which needs the count first.
+    let author = persistence::users::find_by_username(db, username).await?.ok_or(AppError::NotFound("account"))?;
+    let total = persistence::posts::count(db, Some(author.id)).await?;
+    let pagination = Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
+    let rows = persistence::posts::list_newest(db, Some(author.id), per_page, pagination.offset(), total).await?;
+    Ok((author, rows, pagination))
+}
+
+/// The post `key` names as the API shows it to `viewer`.
+pub async fn article(app: &App, key: PostKey<'_>, viewer: Option<&User>) -> AppResult<Article> {
+    let row = find(app, key).await?;
+    articles_of(app, vec![row], viewer).await?.pop().ok_or(AppError::NotFound("post"))
+}
+
+/// One page (`limit` from `offset`) of the posts `filter` picks, newest first, and how many it
+/// picks in all.
+pub async fn list_articles(
+    app: &App,
+    filter: Filter,
+    limit: u64,
+    offset: u64,
+    viewer: Option<&User>,
+) -> AppResult<(Vec<Article>, u64)> {
+    let (rows, count) = persistence::articles::list(app.db(), &filter, limit, offset).await?;
+    Ok((articles_of(app, rows, viewer).await?, count))
+}
+
+/// The feed: posts by the authors `reader` follows.
+pub async fn feed(app: &App, reader: &User, limit: u64, offset: u64) -> AppResult<(Vec<Article>, u64)> {
+    let filter = Filter { followed_by: Some(reader.id), ..Filter::default() };
+    list_articles(app, filter, limit, offset, Some(reader)).await
+}
+
+/// Rows with their tags and what the viewer favours and follows, in three queries whatever
+/// their number.
+pub(crate) async fn articles_of(app: &App, rows: Vec<ArticleRow>, viewer: Option<&User>) -> AppResult<Vec<Article>> {
+    let db = app.db();
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let authors: Vec<i64> = rows.iter().map(|r| r.user_id).collect::<HashSet<_>>().into_iter().collect();
+    let mut tags = persistence::social::tags_of(db, &ids).await?;
+    let (favored, followed) = match viewer {
+        Some(v) => (
+            persistence::social::favored_among(db, v.id, &ids).await?,
+            persistence::social::followed_among(db, v.id, &authors).await?,
+        ),
+        None => (HashSet::new(), HashSet::new()),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|row| Article {
+            tags: tags.remove(&row.id).unwrap_or_default(),
+            favorited: favored.contains(&row.id),
+            following: followed.contains(&row.user_id),
+            row,
+        })
+        .collect())
+}

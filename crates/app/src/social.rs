@@ -1,0 +1,111 @@
+//! What readers do with posts and with each other: follows, favourites, comments, tags.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use domain::CommentBody;
+
+pub use persistence::comments::CommentRow as Comment;
+
+use crate::accounts::{actor, find_by_username};
+use crate::posts::{self, Article, PostKey};
+use crate::{App, AppError, AppResult, User};
+
+/// The account called `username` and whether `viewer` follows it.
+pub async fn profile(app: &App, username: &str, viewer: Option<&User>) -> AppResult<(User, bool)> {
+    let account = find_by_username(app, username).await?;
+    let following = match viewer {
+        Some(v) => persistence::social::followed_among(app.db(), v.id, &[account.id]).await?.contains(&account.id),
+        None => false,
+    };
+    Ok((account, following))
+}
+
+/// `reader` follows the account called `username` (again is fine); nobody follows themselves
+/// ([`AppError::Invalid`] on `username`). Answers the account followed.
+pub async fn follow(app: &App, reader: &User, username: &str) -> AppResult<User> {
+    let account = find_by_username(app, username).await?;
+    if account.id == reader.id {
+        return Err(AppError::invalid("username", "cannot follow yourself"));
+    }
+    persistence::social::follow(app.db(), reader.id, account.id).await?;
+    Ok(account)
+}
+
+/// `reader` stops following the account called `username` (not following is fine).
+pub async fn unfollow(app: &App, reader: &User, username: &str) -> AppResult<User> {
+    let account = find_by_username(app, username).await?;
+    persistence::social::unfollow(app.db(), reader.id, account.id).await?;
+    Ok(account)
+}
+
+/// Marks (`on`) or unmarks the post `key` names as a favourite of `reader`; answers the post
+/// with its new count.
+pub async fn set_favorite(app: &App, reader: &User, key: PostKey<'_>, on: bool) -> AppResult<Article> {
+    let post = posts::article(app, key, None).await?;
+    if on {
+        persistence::social::favorite(app.db(), reader.id, post.row.id).await?;
+    } else {
+        persistence::social::unfavorite(app.db(), reader.id, post.row.id).await?;
+    }
+    // Read again for the new count (the post may also have gone in the meantime).
+    posts::article(app, PostKey::Id(post.row.id), Some(reader)).await
+}
+
+async fn post_id(app: &App, slug: &str) -> AppResult<i64> {
+    let (id, _) = persistence::posts::find_id_by_slug(app.db(), slug).await?.ok_or(AppError::NotFound("post"))?;
+    Ok(id)
+}
+
+/// `author` comments on the post with this slug; answers the comment.
+pub async fn add_comment(app: &App, author: &User, slug: &str, body: CommentBody) -> AppResult<Comment> {
+    let post = post_id(app, slug).await?;
+    let id = persistence::comments::insert(app.db(), post, author.id, body.into_inner(), Utc::now()).await?;
+    persistence::comments::find(app.db(), id).await?.ok_or(AppError::NotFound("comment"))
+}
+
+/// The comments on the post with this slug, oldest first, `limit` from `offset`, each with
+/// whether `viewer` follows its author.
+pub async fn comments(
+    app: &App,
+    slug: &str,
+    viewer: Option<&User>,
+    limit: u64,
+    offset: u64,
+) -> AppResult<Vec<(Comment, bool)>> {
+    let post = post_id(app, slug).await?;
+    let rows = persistence::comments::list_for_post(app.db(), post, limit, offset).await?;
+    let authors: Vec<i64> = rows.iter().map(|c| c.user_id).collect::<HashSet<_>>().into_iter().collect();
+    let followed = match viewer {
+        Some(v) => persistence::social::followed_among(app.db(), v.id, &authors).await?,
+        None => HashSet::new(),
+    };
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let following = followed.contains(&c.user_id);
+            (c, following)
+        })
+        .collect())
+}
+
+/// Deletes comment `id` on the post with this slug; only its author or a moderator may
+/// ([`AppError::Forbidden`]). [`AppError::NotFound`] when either does not exist, or the comment
+/// is on another post.
+pub async fn delete_comment(app: &App, editor: &User, slug: &str, id: i64) -> AppResult<()> {
+    let post = post_id(app, slug).await?;
+    let comment = persistence::comments::find(app.db(), id)
+        .await?
+        .filter(|c| c.post_id == post)
+        .ok_or(AppError::NotFound("comment"))?;
+    if !actor(editor).may_modify(comment.user_id) {
+        return Err(AppError::Forbidden);
+    }
+    persistence::comments::delete(app.db(), comment.id).await?;
+    Ok(())
+}
+
+/// Every tag in use.
+pub async fn tags(app: &App) -> AppResult<Vec<String>> {
+    Ok(persistence::social::all_tags(app.db()).await?)
+}
