@@ -2,6 +2,9 @@
 //! `TEST_DATABASE_URL=postgres://…`, a PostgreSQL database made for the test. The whole-application
 //! tests (the workspace's `tests/`) test the doors.
 
+// Helpers of a test binary: a failure here is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 extern crate gazette_app as app;
 
 mod accounts;
