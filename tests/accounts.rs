@@ -3,13 +3,18 @@
 
 use std::time::Duration;
 
-use gazette_tests::smtp::{SmtpServer, free_port};
-use gazette_tests::{Browser, PASSWORD, Page, Settings, TestApp, eventually, picture};
+use gazette_tests::smtp::{Received, SmtpServer, free_port};
+use gazette_tests::{Browser, PASSWORD, Page, Settings, TestApp, picture};
 use rocket::http::Status;
 
 const REQUEST_SENT: &str =
     "If an account exists for that email, you will receive an email with instructions to reset your password.";
-const WAIT: Duration = Duration::from_secs(15);
+
+/// Delivers the mail that is due and answers every mail the server has received so far.
+async fn delivered(app: &TestApp, smtp: &SmtpServer) -> Vec<Received> {
+    app.deliver_mail().await;
+    smtp.received()
+}
 
 async fn app_with_mail(smtp: &SmtpServer) -> TestApp {
     TestApp::with(Settings { smtp_url: Some(smtp.url()), ..Settings::default() }).await
@@ -43,7 +48,7 @@ async fn a_reset_mail_arrives_with_a_link_that_works_once() {
     assert_eq!(page.location.as_deref(), Some("/login"));
     assert_eq!(b.follow(&page).await.flashes(), vec![("info".into(), REQUEST_SENT.into())]);
 
-    let mails = smtp.wait_for(1, WAIT).await;
+    let mails = delivered(&app, &smtp).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].to, vec!["alice@example.com".to_owned()]);
     assert_eq!(mails[0].header("Subject").as_deref(), Some("Password Reset Request"));
@@ -94,7 +99,7 @@ async fn an_unknown_email_gets_the_same_answer_and_no_mail() {
     assert_eq!(b.follow(&page).await.flashes(), vec![("info".into(), REQUEST_SENT.into())]);
     let page = ask_reset(&mut b, "not an email").await;
     assert_eq!(page.location.as_deref(), Some("/login"));
-    rocket::tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.deliver_mail().await, 0);
     assert!(smtp.received().is_empty());
     assert!(persistence::outbox::list_all(&app.db).await.unwrap().is_empty());
 }
@@ -114,7 +119,7 @@ async fn expired_and_tampered_links_are_refused() {
     app.signed_up("alice").await;
     let mut b = app.browser();
     ask_reset(&mut b, "alice@example.com").await;
-    smtp.wait_for(1, WAIT).await;
+    delivered(&app, &smtp).await;
     let path = reset_path(&smtp);
 
     let mut tampered = path.clone().into_bytes();
@@ -126,7 +131,7 @@ async fn expired_and_tampered_links_are_refused() {
         assert_eq!(page.location.as_deref(), Some("/reset_password"), "{bad}");
     }
 
-    rocket::tokio::time::sleep(Duration::from_millis(2100)).await;
+    app.app().clock().advance(Duration::from_secs(1));
     let page = b.get(&path).await;
     assert_eq!(page.location.as_deref(), Some("/reset_password"), "expired");
     assert_eq!(b.follow(&page).await.flashes(), vec![("warning".into(), "That is an invalid or expired token".into())]);
@@ -144,7 +149,7 @@ async fn a_reset_ends_every_session_of_the_account() {
     assert_eq!(alice.get("/account").await.status, Status::Ok);
     let mut b = app.browser();
     ask_reset(&mut b, "alice@example.com").await;
-    smtp.wait_for(1, WAIT).await;
+    delivered(&app, &smtp).await;
     let path = reset_path(&smtp);
     b.post_form(&path, &[("password", "brand-new-pass"), ("confirm_password", "brand-new-pass")]).await;
     assert_eq!(app.session_count(id).await, 0);
@@ -164,45 +169,34 @@ async fn mail_waits_in_the_outbox_while_the_server_is_down_and_goes_exactly_once
     assert_eq!(page.status, Status::SeeOther, "the request succeeds with the mail server down");
     assert_eq!(page.location.as_deref(), Some("/login"));
 
-    // The worker has tried and failed at least once.
-    let deadline = std::time::Instant::now() + WAIT;
-    loop {
-        let queued = persistence::outbox::list_all(&app.db).await.unwrap();
-        assert_eq!(queued.len(), 1);
-        if queued[0].attempts >= 1 {
-            assert_eq!(queued[0].status, "pending");
-            assert!(queued[0].last_error.is_some());
-            break;
-        }
-        assert!(std::time::Instant::now() < deadline, "no delivery attempt");
-        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Tried and failed: counted, kept.
+    assert_eq!(app.deliver_mail().await, 0);
+    let queued = app.outbox().await;
+    assert_eq!(queued.len(), 1);
+    assert_eq!((queued[0].status.as_str(), queued[0].attempts), ("pending", 1));
+    assert!(queued[0].last_error.is_some());
 
     let smtp = SmtpServer::start_on(port).await;
-    let mails = smtp.wait_for(1, WAIT).await;
+    let mails = delivered(&app, &smtp).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].header("Subject").as_deref(), Some("Password Reset Request"));
-    rocket::tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(app.deliver_mail().await, 0, "nothing is left to send");
     assert_eq!(smtp.received().len(), 1, "delivered exactly once");
     let stored = persistence::outbox::list_all(&app.db).await.unwrap();
     assert_eq!(stored[0].status, "sent");
     assert!(stored[0].sent_at.is_some());
 }
 
-/// The outbox's message `n` (from 0, oldest first), once a delivery of it has been tried.
-async fn attempted(app: &TestApp, n: usize) -> persistence::outbox::Message {
-    eventually(WAIT, &format!("an attempt on message {n}"), || async {
-        app.outbox().await.into_iter().nth(n).filter(|m| m.attempts >= 1)
-    })
-    .await
+/// The outbox's message `n` (from 0, oldest first) after a delivery round that could not send
+/// it, if that round tried it.
+async fn attempted(app: &TestApp, n: usize) -> Option<persistence::outbox::Message> {
+    assert_eq!(app.deliver_mail().await, 0, "the mail server took nothing");
+    app.outbox().await.into_iter().nth(n).filter(|m| m.attempts >= 1)
 }
 
-/// The outbox's message `n` (from 0, oldest first), once it is marked sent.
-async fn marked_sent(app: &TestApp, n: usize) -> persistence::outbox::Message {
-    eventually(WAIT, &format!("message {n} marked sent"), || async {
-        app.outbox().await.into_iter().nth(n).filter(|m| m.status == "sent")
-    })
-    .await
+/// The outbox's message `n` (from 0, oldest first), if it is marked sent.
+async fn marked_sent(app: &TestApp, n: usize) -> Option<persistence::outbox::Message> {
+    app.outbox().await.into_iter().nth(n).filter(|m| m.status == "sent")
 }
 
 #[rocket::async_test]
@@ -213,21 +207,21 @@ async fn mail_flows_again_after_the_mail_server_crashes_with_its_connections_ope
     app.signed_up("alice").await;
     let mut b = app.browser();
     ask_reset(&mut b, "alice@example.com").await;
-    assert_eq!(smtp.wait_for(1, WAIT).await.len(), 1);
-    marked_sent(&app, 0).await;
+    assert_eq!(delivered(&app, &smtp).await.len(), 1);
+    marked_sent(&app, 0).await.expect("marked sent");
 
     smtp.crash().await;
     assert_eq!(ask_reset(&mut b, "alice@example.com").await.location.as_deref(), Some("/login"));
     // While the server is down, attempts fail and are counted; the message stays pending.
-    let tried = attempted(&app, 1).await;
+    let tried = attempted(&app, 1).await.expect("an attempt");
     assert_eq!(tried.status, "pending");
     assert!(tried.last_error.is_some());
 
     let smtp = SmtpServer::start_on(port).await;
-    let mails = smtp.wait_for(1, WAIT).await;
+    let mails = delivered(&app, &smtp).await;
     assert_eq!(mails.len(), 1, "the second mail arrives once the server is back");
     assert_eq!(mails[0].header("Subject").as_deref(), Some("Password Reset Request"));
-    assert!(marked_sent(&app, 1).await.attempts >= 2);
+    assert!(marked_sent(&app, 1).await.expect("marked sent").attempts >= 2);
     assert_eq!(smtp.received().len(), 1, "delivered exactly once");
 }
 
@@ -235,21 +229,22 @@ async fn mail_flows_again_after_the_mail_server_crashes_with_its_connections_ope
 async fn mail_flows_again_after_the_mail_server_hangs_with_its_connections_open() {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
-    let app = app_with_mail(&smtp).await;
+    // A hung server is given up on after the delivery timeout.
+    let app = TestApp::with(Settings { smtp_url: Some(smtp.url()), mail_timeout_ms: 300, ..Settings::default() }).await;
     app.signed_up("alice").await;
     let mut b = app.browser();
     ask_reset(&mut b, "alice@example.com").await;
-    assert_eq!(smtp.wait_for(1, WAIT).await.len(), 1);
-    marked_sent(&app, 0).await;
+    assert_eq!(delivered(&app, &smtp).await.len(), 1);
+    marked_sent(&app, 0).await.expect("marked sent");
 
     let hung = smtp.hang().await;
     ask_reset(&mut b, "alice@example.com").await;
-    let tried = attempted(&app, 1).await;
+    let tried = attempted(&app, 1).await.expect("an attempt");
     assert_eq!(tried.status, "pending");
 
     let smtp = SmtpServer::start_on(port).await;
-    assert_eq!(smtp.wait_for(1, WAIT).await.len(), 1, "the second mail arrives once a server answers");
-    marked_sent(&app, 1).await;
+    assert_eq!(delivered(&app, &smtp).await.len(), 1, "the second mail arrives once a server answers");
+    marked_sent(&app, 1).await.expect("marked sent");
     assert_eq!(smtp.received().len(), 1, "delivered exactly once");
     drop(hung);
 }
@@ -274,10 +269,10 @@ async fn a_message_held_by_an_instance_that_died_is_delivered_once_its_lease_run
     assert_eq!(held.len(), 1);
 
     let other = app.twin().await;
-    let mails = smtp.wait_for(1, WAIT).await;
+    let mails = delivered(&other, &smtp).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].header("Subject").as_deref(), Some("Held"));
-    marked_sent(&app, 0).await;
+    marked_sent(&app, 0).await.expect("marked sent");
     assert_eq!(smtp.received().len(), 1);
     drop(other);
 }
@@ -295,15 +290,15 @@ async fn a_mail_server_that_never_answers_counts_as_down_until_it_answers() {
     app.signed_up("alice").await;
     let mut b = app.browser();
     ask_reset(&mut b, "alice@example.com").await;
-    let tried = attempted(&app, 0).await;
+    let tried = attempted(&app, 0).await.expect("an attempt");
     assert_eq!(tried.status, "pending");
     assert!(silent.connections() >= 1, "the attempt reached the silent server");
 
     silent.crash().await;
     let smtp = SmtpServer::start_on(port).await;
-    let mails = smtp.wait_for(1, WAIT).await;
+    let mails = delivered(&app, &smtp).await;
     assert_eq!(mails.len(), 1);
-    marked_sent(&app, 0).await;
+    marked_sent(&app, 0).await.expect("marked sent");
     assert_eq!(smtp.received().len(), 1);
 }
 
@@ -507,7 +502,7 @@ async fn a_reset_lifts_the_owners_own_lock() {
     let right = [("email", "car_ol@example.com"), ("password", PASSWORD)];
     assert_eq!(b.post_form("/login", &right).await.status, Status::TooManyRequests);
     ask_reset(&mut b, "car_ol@example.com").await;
-    smtp.wait_for(1, WAIT).await;
+    delivered(&app, &smtp).await;
     let path = reset_path(&smtp);
     let done = b.post_form(&path, &[("password", "brand-new-pass"), ("confirm_password", "brand-new-pass")]).await;
     assert_eq!(done.location.as_deref(), Some("/login"));
@@ -557,8 +552,7 @@ async fn a_flood_of_reset_requests_does_not_become_a_flood_of_mail() {
     let page = ask_reset(&mut b, "alice@example.com").await;
     assert_eq!(page.status, Status::TooManyRequests);
     assert!(page.shows("try again in"));
-    smtp.wait_for(5, WAIT).await;
-    rocket::tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.deliver_mail().await, 5);
     assert_eq!(smtp.received().len(), 5);
 }
 
@@ -573,19 +567,15 @@ async fn a_message_is_given_up_after_the_last_attempt() {
     .await;
     app.signed_up("alice").await;
     ask_reset(&mut app.browser(), "alice@example.com").await;
-    let deadline = std::time::Instant::now() + WAIT;
-    let stored = loop {
-        let stored = persistence::outbox::list_all(&app.db).await.unwrap();
-        if stored[0].status != "pending" || std::time::Instant::now() > deadline {
-            break stored;
-        }
-        rocket::tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    assert_eq!(app.deliver_mail().await, 0);
+    assert_eq!(app.outbox().await[0].status, "pending", "one attempt of two");
+    assert_eq!(app.deliver_mail().await, 0);
+    let stored = app.outbox().await;
     assert_eq!(stored[0].status, "failed");
     assert_eq!(stored[0].attempts, 2);
     // A server that comes up later gets nothing: the message was given up on.
     let smtp = SmtpServer::start_on(port).await;
-    rocket::tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.deliver_mail().await, 0);
     assert!(smtp.received().is_empty());
 }
 
@@ -620,7 +610,7 @@ async fn changing_the_email_on_the_site_asks_for_the_password_and_tells_the_old_
     let page = alice.post_multipart("/account", &fields, &[]).await;
     assert_eq!(page.status, Status::SeeOther, "{}", page.body);
     assert_eq!(app.user("alice").await.unwrap().email, "alice@example.org");
-    let mails = smtp.wait_for(1, WAIT).await;
+    let mails = delivered(&app, &smtp).await;
     assert_eq!(mails.len(), 1);
     assert_eq!(mails[0].to, vec!["alice@example.com".to_owned()], "the notice goes to the previous address");
     assert_eq!(mails[0].header("Subject").as_deref(), Some(CHANGED));
@@ -648,7 +638,7 @@ async fn every_door_that_changes_a_password_or_email_sends_a_notice() {
         )
         .await;
     assert_eq!(page.status, Status::SeeOther, "{}", page.body);
-    let mails = smtp.wait_for(1, WAIT).await;
+    let mails = delivered(&app, &smtp).await;
     assert_eq!(mails[0].to, vec!["alice@example.com".to_owned()]);
     assert_eq!(mails[0].header("Subject").as_deref(), Some(CHANGED));
     assert!(mails[0].data.contains("password"));
@@ -663,13 +653,13 @@ async fn every_door_that_changes_a_password_or_email_sends_a_notice() {
     let change = json!({ "user": { "email": "alice@example.net" } });
     let page = api.send_json(Method::Put, "/api/user", &change, &[("Authorization", &format!("Token {token}"))]).await;
     assert_eq!(page.status, Status::Ok);
-    let mails = smtp.wait_for(2, WAIT).await;
+    let mails = delivered(&app, &smtp).await;
     assert_eq!(mails[1].to, vec!["alice@example.com".to_owned()]);
     assert_eq!(mails[1].header("Subject").as_deref(), Some(CHANGED));
 
     // A reset through /auth tells the account's address too.
     ask_reset(&mut app.browser(), "alice@example.net").await;
-    let mails = smtp.wait_for(3, WAIT).await;
+    assert_eq!(delivered(&app, &smtp).await.len(), 3);
     let link = reset_path(&smtp);
     let token = link.trim_start_matches("/reset_password/");
     let reset = app
@@ -681,7 +671,7 @@ async fn every_door_that_changes_a_password_or_email_sends_a_notice() {
         )
         .await;
     assert_eq!(reset.status, Status::Ok, "{}", reset.body);
-    let mails = smtp.wait_for(mails.len() + 1, WAIT).await;
+    let mails = delivered(&app, &smtp).await;
     assert_eq!(mails.len(), 4);
     assert_eq!(mails[3].to, vec!["alice@example.net".to_owned()]);
     assert_eq!(mails[3].header("Subject").as_deref(), Some(CHANGED));
@@ -797,4 +787,17 @@ async fn a_password_change_from_any_door_ends_every_other_session_and_every_earl
     assert_eq!(still_valid(&mut c, &mut s).await, (false, false, false, false));
     let unlocked = thief.post_form("/login", &[("email", "alice@example.com"), ("password", "fourth-password")]).await;
     assert_eq!(unlocked.location.as_deref(), Some("/"), "the reset lifted the lock");
+}
+
+#[rocket::async_test]
+async fn the_outbox_worker_delivers_in_the_background_once_woken() {
+    // The one test of the worker loop itself; every other test delivers with deliver_mail().
+    let smtp = SmtpServer::start().await;
+    let app = TestApp::with(Settings { smtp_url: Some(smtp.url()), mail_worker: true, ..Settings::default() }).await;
+    app.signed_up("alice").await;
+    ask_reset(&mut app.browser(), "alice@example.com").await;
+    // Woken by the request, the worker sends at once; the wait only bounds a broken worker.
+    let mails = smtp.wait_for(1, Duration::from_secs(15)).await;
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].header("Subject").as_deref(), Some("Password Reset Request"));
 }

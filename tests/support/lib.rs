@@ -41,7 +41,8 @@ pub struct Settings {
     pub api_expose_reset_token: bool,
     /// Serve the `/auth` services.
     pub auth_api: bool,
-    /// Deliver mail in the background; off, the test delivers it with `deliver_mail()`.
+    /// Deliver mail in the background. Off (the default), mail waits until the test delivers it
+    /// with [`TestApp::deliver_mail`], and a failed attempt may be tried again at once.
     pub mail_worker: bool,
 }
 
@@ -59,7 +60,7 @@ impl Default for Settings {
             auth_token_ttl: 3600,
             api_expose_reset_token: false,
             auth_api: true,
-            mail_worker: true,
+            mail_worker: false,
         }
     }
 }
@@ -113,7 +114,7 @@ impl TestApp {
             .merge(Serialized::global("avatar_max_bytes", settings.avatar_max_bytes))
             .merge(Serialized::global("public_url", settings.public_url))
             .merge(Serialized::global("reset_token_ttl", settings.reset_token_ttl))
-            .merge(Serialized::global("mail_retry_base_ms", 100))
+            .merge(Serialized::global("mail_retry_base_ms", if settings.mail_worker { 100 } else { 0 }))
             .merge(Serialized::global("mail_max_attempts", settings.mail_max_attempts))
             .merge(Serialized::global("mail_timeout_ms", settings.mail_timeout_ms))
             .merge(Serialized::global("auth_token_ttl", settings.auth_token_ttl))
@@ -241,23 +242,6 @@ impl TestApp {
 }
 
 pub const PASSWORD: &str = "password123";
-
-/// Waits, up to `timeout`, until `check` gives a value: for work the application does in the
-/// background on its own clock (mail delivery against a real SMTP server).
-pub async fn eventually<T, F, Fut>(timeout: std::time::Duration, what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Option<T>>,
-{
-    let deadline = std::time::Instant::now() + timeout;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
-        rocket::tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-}
 
 impl TestApp {
     /// The outbox, oldest message first.

@@ -50,6 +50,29 @@ pub struct Settings {
     pub auth_token_ttl: u64,
     /// How mail leaves.
     pub mail: outbox::MailSettings,
+    /// Where the time comes from.
+    pub clock: Clock,
+}
+
+/// Where the use cases read the time (tokens and sessions): the system's clock, which tests move
+/// on instead of waiting.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    ahead_ms: Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    /// Now, by this clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let ahead = self.ahead_ms.load(std::sync::atomic::Ordering::Relaxed);
+        chrono::Utc::now() + chrono::Duration::milliseconds(ahead)
+    }
+
+    /// Moves this clock on by `by` (and every clone of it).
+    pub fn advance(&self, by: Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.ahead_ms.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// The application: cheap to clone, every clone the same one.
@@ -109,6 +132,11 @@ impl App {
     /// check reports when the database goes away).
     pub async fn close_database(&self) -> AppResult<()> {
         Ok(self.inner.db.close_by_ref().await?)
+    }
+
+    /// The clock the use cases read.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.settings.clock
     }
 
     /// The settings it was opened with.

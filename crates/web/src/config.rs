@@ -121,6 +121,7 @@ impl AppConfig {
                 timeout: std::time::Duration::from_millis(self.mail_timeout_ms),
                 worker: self.mail_worker,
             },
+            clock: app::Clock::default(),
         }
     }
 }

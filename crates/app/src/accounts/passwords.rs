@@ -2,7 +2,6 @@
 //! password changes goes through [`set_password`]: every other session of the account ends, and
 //! the new hash retires every reset link and API token issued before.
 
-use chrono::Utc;
 use domain::Password;
 use domain::throttle::{RESET_PER_ACCOUNT, RESET_PER_ADDRESS};
 use persistence::ConnectionTrait;
@@ -36,7 +35,7 @@ pub(super) async fn set_password(
 /// A reset token for `account`, valid for the `reset_token_ttl` setting.
 fn reset_token(app: &App, account: &User) -> AppResult<String> {
     let ttl = app.settings().reset_token_ttl;
-    tokens::reset::issue(&app.keys().reset, account.id, &account.password_hash, ttl, Utc::now())
+    tokens::reset::issue(&app.keys().reset, account.id, &account.password_hash, ttl, app.clock().now())
         .map_err(|e| AppError::internal(format!("reset token: {e}")))
 }
 
@@ -63,7 +62,7 @@ pub(super) fn change_notice(
     let context = json!({
         "username": account.username,
         "changes": changes,
-        "when": Utc::now().format("%-d %B %Y at %H:%M UTC").to_string(),
+        "when": app.clock().now().format("%-d %B %Y at %H:%M UTC").to_string(),
         "link": link,
         "minutes": app.settings().reset_token_ttl.div_ceil(60),
         "public_url": app.settings().public_url,
@@ -152,7 +151,7 @@ pub async fn request_reset(
 /// unexpired and unused.
 pub async fn reset_account(app: &App, token: &str) -> AppResult<User> {
     let (id, fingerprint) =
-        tokens::reset::verify(&app.keys().reset, token, Utc::now()).ok_or(AppError::NotFound("reset token"))?;
+        tokens::reset::verify(&app.keys().reset, token, app.clock().now()).ok_or(AppError::NotFound("reset token"))?;
     let account = persistence::users::find_by_id(app.db(), id).await?.ok_or(AppError::NotFound("reset token"))?;
     if !tokens::reset::still_valid_for(&fingerprint, &account.password_hash) {
         return Err(AppError::NotFound("reset token"));

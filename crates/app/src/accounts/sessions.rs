@@ -2,7 +2,6 @@
 //! service share one table), and API tokens.
 
 use base64::Engine;
-use chrono::Utc;
 use domain::throttle::{LOGIN_PER_ACCOUNT, LOGIN_PER_ACCOUNT_AND_ADDRESS, LOGIN_PER_ADDRESS};
 
 use crate::tokens::api::{self, Verified};
@@ -68,14 +67,14 @@ impl SessionLifetime {
 /// Starts a session for `account` and answers its secret (256 random bits), for the cookie.
 pub async fn start_session(app: &App, account: &User, lifetime: SessionLifetime) -> AppResult<String> {
     let secret = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-    let now = Utc::now();
+    let now = app.clock().now();
     persistence::sessions::insert(app.db(), &secret, account.id, now, now + lifetime.duration()).await?;
     Ok(secret)
 }
 
 /// The account of the live session `secret` names, if any.
 pub async fn session_user(app: &App, secret: &str) -> AppResult<Option<User>> {
-    Ok(persistence::sessions::find_user(app.db(), secret, Utc::now()).await?)
+    Ok(persistence::sessions::find_user(app.db(), secret, app.clock().now()).await?)
 }
 
 /// Ends the session `secret` names.
@@ -85,7 +84,7 @@ pub async fn end_session(app: &App, secret: &str) -> AppResult<()> {
 
 /// An API token for `account`, valid for the `auth_token_ttl` setting.
 pub fn issue_token(app: &App, account: &User) -> AppResult<String> {
-    api::issue(&app.keys().auth, account.id, &account.password_hash, app.settings().auth_token_ttl, Utc::now())
+    api::issue(&app.keys().auth, account.id, &account.password_hash, app.settings().auth_token_ttl, app.clock().now())
         .map_err(|e| AppError::internal(format!("auth token: {e}")))
 }
 
@@ -99,7 +98,7 @@ pub async fn token_user(app: &App, header: Option<&str>, schemes: &[&str]) -> Ap
         .filter(|(scheme, token)| schemes.contains(scheme) && !token.trim().is_empty() && !token.trim().contains(' '))
         .map(|(_, token)| token.trim());
     let Some(token) = token else { return refuse(Unauthenticated::MalformedToken) };
-    let verified = match api::verify(&app.keys().auth, token, Utc::now()) {
+    let verified = match api::verify(&app.keys().auth, token, app.clock().now()) {
         Ok(v) => v,
         Err(api::Refusal::Expired) => return refuse(Unauthenticated::ExpiredToken),
         Err(api::Refusal::Invalid) => return refuse(Unauthenticated::InvalidToken),

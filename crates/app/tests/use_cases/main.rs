@@ -56,6 +56,7 @@ impl Fixture {
                 timeout: std::time::Duration::from_secs(5),
                 worker: false,
             },
+            clock: app::Clock::default(),
         };
         let app = App::open(settings, "a secret only this test knows").await.unwrap();
         Self { app, dir, _pg: pg }
