@@ -12,7 +12,7 @@ enum Users {
     UsernameSkeleton,
 }
 
-/// What each username looks like (`domain::Username::skeleton`), so that a new name that can
+/// What each username looks like (Unicode's confusable skeleton, in lower case), so that a new name that can
 /// pass for an existing one counts as taken. Not unique: accounts made before this migration
 /// keep their names even where two of them look alike.
 #[async_trait::async_trait]
@@ -33,7 +33,7 @@ impl MigrationTrait for Migration {
             let username: String = row.try_get("", "username")?;
             let update = Query::update()
                 .table(Users::Table)
-                .value(Users::UsernameSkeleton, domain::Username::skeleton_of(&username))
+                .value(Users::UsernameSkeleton, skeleton(&username))
                 .and_where(Expr::col(Users::Id).eq(id))
                 .to_owned();
             db.execute(&update).await?;
@@ -53,4 +53,10 @@ impl MigrationTrait for Migration {
         manager.drop_index(Index::drop().name("idx_users_username_skeleton").table(Users::Table).to_owned()).await?;
         manager.alter_table(Table::alter().table(Users::Table).drop_column(Users::UsernameSkeleton).to_owned()).await
     }
+}
+
+/// The look-alike rule as it was when this migration was written: a copy, so that what this
+/// migration stored does not change when the live rule (`domain::Username::skeleton`) does.
+fn skeleton(name: &str) -> String {
+    unicode_security::skeleton(name.trim()).collect::<String>().to_lowercase()
 }
