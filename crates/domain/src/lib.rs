@@ -1,6 +1,8 @@
 //! Gazette's rules, free of I/O: the values users type (checked once, at the edge), pagination
 //! arithmetic, who may change what, and how passwords are hashed.
 
+#![warn(missing_docs)]
+
 pub mod account;
 pub mod authz;
 pub mod pagination;

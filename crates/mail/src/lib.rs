@@ -4,6 +4,8 @@
 //! Nothing here is called on a request path: requests store messages in the outbox, and the
 //! outbox worker hands them to a [`Transport`].
 
+#![warn(missing_docs)]
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 

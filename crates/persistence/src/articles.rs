@@ -14,17 +14,29 @@ use crate::entity::{favorite, follow, post, post_tag, user};
 /// A post with what the API shows of its author.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct ArticleRow {
+    /// Primary key.
     pub id: i64,
+    /// The URL name (posts from before slugs have one made from their title and id).
     pub slug: Option<String>,
+    /// 1 to 100 characters.
     pub title: String,
+    /// A one-line summary; empty for none.
     pub description: String,
+    /// The body.
     pub content: String,
+    /// When it was first published.
     pub date_posted: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// The author's id.
     pub user_id: i64,
+    /// The author's username.
     pub author_username: String,
+    /// The author's biography.
     pub author_bio: Option<String>,
+    /// The author's uploaded avatar file, if any.
     pub author_image_file: Option<String>,
+    /// The author's avatar URL, if given instead.
     pub author_image_url: Option<String>,
     /// How many users favour it.
     pub favorites_count: i64,

@@ -12,15 +12,25 @@ use crate::entity::{comment, user};
 /// A comment with what the API shows of its author.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct CommentRow {
+    /// Primary key.
     pub id: i64,
+    /// The text.
     pub body: String,
+    /// The post it is on.
     pub post_id: i64,
+    /// Its author's id.
     pub user_id: i64,
+    /// When it was written.
     pub created_at: DateTime<Utc>,
+    /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// The author's username.
     pub author_username: String,
+    /// The author's biography.
     pub author_bio: Option<String>,
+    /// The author's uploaded avatar file, if any.
     pub author_image_file: Option<String>,
+    /// The author's avatar URL, if given instead.
     pub author_image_url: Option<String>,
 }
 

@@ -2,6 +2,8 @@
 //! functions the rest of the application calls. The database URL picks SQLite or PostgreSQL; the
 //! same code serves both.
 
+#![warn(missing_docs)]
+
 pub mod articles;
 pub mod comments;
 mod entity;

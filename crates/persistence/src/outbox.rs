@@ -181,7 +181,8 @@ pub async fn next_due_at(db: &impl ConnectionTrait) -> Result<Option<DateTime<Ut
     Ok(next.map(|m| m.locked_until.map_or(m.next_attempt_at, |l| l.max(m.next_attempt_at))))
 }
 
-/// Every message, oldest first (for operators and tests).
+/// Every message, oldest first.
+#[cfg(feature = "testing")]
 pub async fn list_all(db: &impl ConnectionTrait) -> Result<Vec<Message>, DbErr> {
     Ok(outbox::Entity::find().order_by_asc(outbox::Column::Id).all(db).await?.into_iter().map(Message::from).collect())
 }

@@ -12,7 +12,7 @@ use crate::DbErr;
 use crate::entity::{post, post_count, user};
 
 /// A post with what listings show of its author.
-#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
 pub struct PostWithAuthor {
     /// Primary key.
     pub id: i64,

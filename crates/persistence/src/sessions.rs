@@ -61,6 +61,7 @@ pub async fn purge_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Res
 }
 
 /// Number of live sessions of a user.
+#[cfg(feature = "testing")]
 pub async fn count_for_user(db: &impl ConnectionTrait, user_id: i64, now: DateTime<Utc>) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     session::Entity::find()

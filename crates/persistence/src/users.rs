@@ -7,7 +7,7 @@ use crate::entity::user;
 use crate::{DbErr, unique_violation};
 
 /// A stored account.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     /// Primary key.
     pub id: i64,
@@ -16,7 +16,6 @@ pub struct User {
     /// Lower case, unique.
     pub email: String,
     /// bcrypt hash.
-    #[serde(skip)]
     pub password_hash: String,
     /// Optional, at most 30 characters.
     pub first_name: Option<String>,
@@ -251,6 +250,7 @@ pub async fn image_files(db: &impl ConnectionTrait) -> Result<std::collections::
 }
 
 /// Number of accounts.
+#[cfg(feature = "testing")]
 pub async fn count_all(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     use sea_orm::PaginatorTrait;
     user::Entity::find().count(db).await
