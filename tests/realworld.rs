@@ -479,3 +479,32 @@ async fn comment_listings_are_paged_one_hundred_at_most() {
     assert_eq!(status, Status::UnprocessableEntity);
     assert_eq!(body["errors"]["limit"], json!(["must be a whole number, 0 or more"]));
 }
+
+/// The lengths the document gives are the domain's own limits, so a client generated from it
+/// refuses what the server would.
+#[rocket::async_test]
+async fn the_openapi_document_takes_its_limits_from_the_domain_rules() {
+    let app = TestApp::spawn().await;
+    let doc = app.browser().send(Get, "/api/openapi.json", None, &[]).await.json();
+    let schemas = &doc["components"]["schemas"];
+    let field = |schema: &str, name: &str| schemas[schema]["properties"][name].clone();
+    let lengths = |schema: &str, name: &str| {
+        let f = field(schema, name);
+        (f["minLength"].as_u64(), f["maxLength"].as_u64())
+    };
+    let n = |v: usize| Some(v as u64);
+    assert_eq!(lengths("RegisterFields", "username"), (n(domain::Username::MIN), n(domain::Username::MAX)));
+    assert_eq!(lengths("RegisterFields", "email"), (None, n(domain::Email::MAX)));
+    assert_eq!(lengths("RegisterFields", "password"), (n(domain::Password::MIN_CHARS), None));
+    assert_eq!(lengths("UserChanges", "bio"), (None, n(domain::Bio::MAX)));
+    assert_eq!(lengths("UserChanges", "image"), (None, n(domain::ImageUrl::MAX)));
+    assert_eq!(lengths("NewArticle", "title"), (Some(1), n(domain::Title::MAX)));
+    assert_eq!(lengths("NewArticle", "description"), (Some(1), n(domain::Description::MAX)));
+    assert_eq!(lengths("ArticleChanges", "body"), (Some(1), n(domain::Content::MAX)));
+    assert_eq!(lengths("NewComment", "body"), (Some(1), n(domain::CommentBody::MAX)));
+    for schema in ["NewArticle", "ArticleChanges"] {
+        let tags = field(schema, "tagList");
+        assert_eq!(tags["maxItems"].as_u64(), n(domain::Tags::MAX), "{schema}");
+        assert_eq!(tags["items"]["maxLength"].as_u64(), n(domain::Tags::MAX_CHARS), "{schema}");
+    }
+}

@@ -37,7 +37,7 @@ pub(crate) use documented_operations;
         (path = "/auth", api = super::auth::Doc),
         (path = "/api", api = super::api::Doc),
     ),
-    modifiers(&SecuritySchemes),
+    modifiers(&SecuritySchemes, &Limits),
 )]
 struct Document;
 
@@ -68,6 +68,76 @@ impl Modify for SecuritySchemes {
 }
 
 /// The document, serialised once at start-up (`None` if that failed, which would be a bug).
+/// The lengths the domain allows, written into the document from the domain's own constants
+/// (utoipa's attributes take only literals, which would restate the numbers).
+struct Limits;
+
+/// Schema, property, least and most characters.
+const LENGTHS: &[(&str, &str, Option<usize>, Option<usize>)] = {
+    use domain::{Bio, CommentBody, Content, Description, Email, ImageUrl, Password, Title, Username};
+    &[
+        ("RegisterFields", "username", Some(Username::MIN), Some(Username::MAX)),
+        ("RegisterFields", "email", None, Some(Email::MAX)),
+        ("RegisterFields", "password", Some(Password::MIN_CHARS), None),
+        ("UserChanges", "username", Some(Username::MIN), Some(Username::MAX)),
+        ("UserChanges", "email", None, Some(Email::MAX)),
+        ("UserChanges", "password", Some(Password::MIN_CHARS), None),
+        ("UserChanges", "image", None, Some(ImageUrl::MAX)),
+        ("UserChanges", "bio", None, Some(Bio::MAX)),
+        ("NewArticle", "title", Some(1), Some(Title::MAX)),
+        ("NewArticle", "description", Some(1), Some(Description::MAX)),
+        ("NewArticle", "body", Some(1), Some(Content::MAX)),
+        ("ArticleChanges", "title", Some(1), Some(Title::MAX)),
+        ("ArticleChanges", "description", None, Some(Description::MAX)),
+        ("ArticleChanges", "body", Some(1), Some(Content::MAX)),
+        ("NewComment", "body", Some(1), Some(CommentBody::MAX)),
+    ]
+};
+
+/// Schemas whose `tagList` holds at most `domain::Tags::MAX` tags of `Tags::MAX_CHARS` each.
+const TAGGED: &[&str] = &["NewArticle", "ArticleChanges"];
+
+impl Modify for Limits {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{ArrayItems, Schema};
+        let Some(components) = openapi.components.as_mut() else { return };
+        fn property<'a>(
+            schemas: &'a mut std::collections::BTreeMap<String, RefOr<Schema>>,
+            schema: &str,
+            field: &str,
+        ) -> Option<&'a mut Schema> {
+            let Some(RefOr::T(Schema::Object(object))) = schemas.get_mut(schema) else { return None };
+            match object.properties.get_mut(field) {
+                Some(RefOr::T(property)) => Some(property),
+                _ => None,
+            }
+        }
+        for &(schema, field, least, most) in LENGTHS {
+            match property(&mut components.schemas, schema, field) {
+                Some(Schema::Object(string)) => {
+                    string.min_length = least;
+                    string.max_length = most;
+                }
+                _ => log::error!("OpenAPI document: no string {schema}.{field} to give its length"),
+            }
+        }
+        for &schema in TAGGED {
+            match property(&mut components.schemas, schema, "tagList") {
+                Some(Schema::Array(tags)) => {
+                    tags.max_items = Some(domain::Tags::MAX);
+                    if let ArrayItems::RefOrSchema(item) = &mut tags.items
+                        && let RefOr::T(Schema::Object(tag)) = item.as_mut()
+                    {
+                        tag.max_length = Some(domain::Tags::MAX_CHARS);
+                    }
+                }
+                _ => log::error!("OpenAPI document: no array {schema}.tagList to bound"),
+            }
+        }
+    }
+}
+
 pub struct Spec(Option<String>);
 
 impl Spec {

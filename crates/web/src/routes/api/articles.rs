@@ -124,11 +124,11 @@ pub struct NewArticleRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct NewArticle {
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100)]
+    #[schema(value_type = String, required = true)]
     title: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 300)]
+    #[schema(value_type = String, required = true)]
     description: Option<String>,
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 100000)]
+    #[schema(value_type = String, required = true)]
     body: Option<String>,
     /// At most 20 tags of at most 64 characters; blanks and repeats are dropped.
     tag_list: Option<Vec<String>>,
@@ -143,11 +143,8 @@ pub struct UpdateArticleRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ArticleChanges {
-    #[schema(min_length = 1, max_length = 100)]
     title: Option<String>,
-    #[schema(max_length = 300)]
     description: Option<String>,
-    #[schema(min_length = 1, max_length = 100000)]
     body: Option<String>,
     /// Replaces the article's tags.
     tag_list: Option<Vec<String>>,

@@ -20,7 +20,7 @@ pub struct NewCommentRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct NewComment {
-    #[schema(value_type = String, required = true, min_length = 1, max_length = 10000)]
+    #[schema(value_type = String, required = true)]
     body: Option<String>,
 }
 

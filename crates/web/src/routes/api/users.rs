@@ -71,11 +71,11 @@ pub struct RegisterRequest {
 
 #[derive(Deserialize, ToSchema)]
 pub struct RegisterFields {
-    #[schema(value_type = String, required = true, min_length = 2, max_length = 20)]
+    #[schema(value_type = String, required = true)]
     username: Option<String>,
-    #[schema(value_type = String, required = true, format = Email, max_length = 254)]
+    #[schema(value_type = String, required = true, format = Email)]
     email: Option<String>,
-    #[schema(value_type = String, required = true, format = Password, min_length = 8)]
+    #[schema(value_type = String, required = true, format = Password)]
     password: Option<String>,
 }
 
@@ -137,17 +137,16 @@ pub struct UpdateUserRequest {
 /// Only the fields sent change. `image` is an http(s) URL; `null` or `""` clears it (and `bio`).
 #[derive(Deserialize, ToSchema)]
 pub struct UserChanges {
-    #[schema(format = Email, max_length = 254)]
+    #[schema(format = Email)]
     email: Option<String>,
-    #[schema(min_length = 2, max_length = 20)]
     username: Option<String>,
-    #[schema(format = Password, min_length = 8)]
+    #[schema(format = Password)]
     password: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(value_type = Option<String>)]
     image: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, max_length = 1000)]
+    #[schema(value_type = Option<String>)]
     bio: Option<Option<String>>,
 }
 
