@@ -1,0 +1,10 @@
+//! The whole application through its doors, in process: one test binary, one module per area
+//! (one binary links the server once, where seven did seven times).
+
+mod accounts;
+mod auth_api;
+mod pages;
+mod posts;
+mod production;
+mod realworld;
+mod users;
