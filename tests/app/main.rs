@@ -3,8 +3,13 @@
 
 mod accounts;
 mod auth_api;
+mod avatars;
+mod mail;
 mod pages;
+mod passwords;
 mod posts;
 mod production;
 mod realworld;
+mod realworld_limits;
+mod throttle;
 mod users;
