@@ -56,7 +56,8 @@ async fn page(status: Status, req: &Request<'_>) -> (Status, Page) {
 
 #[catch(401)]
 fn unauthorized(req: &Request<'_>) -> Flash<Redirect> {
-    // Come back here after logging in; a form post cannot be replayed, so it returns home.
+    // Come back here after logging in; a form post cannot be replayed, so it returns home. (Built
+    // by hand rather than with `uri!`, which would leave the `/`s of `next` unencoded.)
     let target = if req.method() == Method::Get {
         let here = req.uri().to_string();
         format!("/login?next={}", RawStr::new(&here).percent_encode())

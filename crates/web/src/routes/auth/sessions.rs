@@ -7,7 +7,7 @@ use domain::{Email, Password, Username};
 use rocket::form::FromForm;
 use rocket::http::{Cookie, CookieJar, SameSite, Status};
 use rocket::response::Redirect;
-use rocket::{State, delete, get, post, put};
+use rocket::{State, delete, get, post, put, uri};
 use utoipa::ToSchema;
 
 use super::{
@@ -168,7 +168,7 @@ pub(super) async fn delete_session(
     let (_, secret) = session_user(app, cookies).await?;
     app::accounts::end_session(app, &secret).await.map_err(|e| AuthError::other(Service::Sessions, e))?;
     cookies.remove(Cookie::build(SESSION_COOKIE).path("/"));
-    Ok(Redirect::found("/"))
+    Ok(Redirect::found(uri!(crate::routes::site::main::index(_))))
 }
 
 /// The session's account.
