@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod avatars;
 mod error;
 pub mod maintenance;
+pub mod markdown;
 pub mod outbox;
 mod passwords;
 pub mod posts;

@@ -15,4 +15,4 @@ pub use account::{Bio, Email, EmailError, ImageUrl, NameError, PersonName, Profi
 pub use authz::Actor;
 pub use pagination::{PageError, PageLink, PageNumber, Pagination};
 pub use password::{Password, PasswordError, PasswordHasher};
-pub use post::{CommentBody, Content, Description, FieldError, PostError, Tags, Title, slugify};
+pub use post::{CommentBody, Content, Description, FieldError, PostError, PostFormat, Tags, Title, slugify};

@@ -231,3 +231,56 @@ mod slug_tests {
         assert!(slugify(&"word ".repeat(40)).len() <= 60);
     }
 }
+
+/// Characters of plain text a listing shows of a post without a description.
+pub const EXCERPT_CHARS: usize = 300;
+/// Reading speed for "N min read".
+pub const WORDS_PER_MINUTE: u32 = 230;
+
+/// Minutes a body of `words` words takes to read: at least one.
+pub fn read_minutes(words: u32) -> u32 {
+    words.div_ceil(WORDS_PER_MINUTE).max(1)
+}
+
+/// How a post's body is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostFormat {
+    /// Plain text, shown as typed (posts written on the site before Markdown).
+    Text,
+    /// Markdown, shown rendered.
+    Markdown,
+}
+
+impl PostFormat {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Markdown => "markdown",
+        }
+    }
+
+    /// From what is stored; anything unknown is plain text (shown as typed, never as HTML).
+    pub fn from_stored(value: &str) -> Self {
+        if value == "markdown" { Self::Markdown } else { Self::Text }
+    }
+}
+
+#[cfg(test)]
+mod reading_tests {
+    use super::*;
+
+    #[test]
+    fn read_time_is_words_over_230_rounded_up_and_at_least_a_minute() {
+        assert_eq!(read_minutes(0), 1);
+        assert_eq!(read_minutes(230), 1);
+        assert_eq!(read_minutes(231), 2);
+        assert_eq!(read_minutes(920), 4);
+    }
+
+    #[test]
+    fn a_format_is_stored_by_name_and_unknown_ones_stay_text() {
+        assert_eq!(PostFormat::from_stored(PostFormat::Markdown.as_str()), PostFormat::Markdown);
+        assert_eq!(PostFormat::from_stored("html"), PostFormat::Text);
+    }
+}
