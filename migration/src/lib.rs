@@ -16,6 +16,7 @@ mod m20261122_000011_create_follows;
 mod m20261122_000012_create_comments;
 mod m20261122_000013_create_post_counts;
 mod m20261201_000014_add_username_skeleton;
+mod m20261201_000015_add_post_format;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000012_create_comments::Migration),
             Box::new(m20261122_000013_create_post_counts::Migration),
             Box::new(m20261201_000014_add_username_skeleton::Migration),
+            Box::new(m20261201_000015_add_post_format::Migration),
         ]
     }
 }

@@ -20,8 +20,9 @@ async fn writing_a_post_publishes_it_and_shows_it() {
     assert_eq!(shown.status, Status::Ok);
     assert_eq!(shown.flashes(), vec![("success".into(), "Your post has been created!".into())]);
     assert!(shown.shows("Hello <world>"));
-    assert!(!shown.body.contains("<script>alert(1)</script>"), "content is escaped");
-    assert!(shown.body.contains("&lt;script&gt;"));
+    // The body is Markdown, rendered and sanitised: the paragraph stays, the script does not.
+    assert!(shown.body.contains("<div class=\"post-body\"><p>Line one</p>"), "{}", shown.body);
+    assert!(!shown.body.to_lowercase().contains("<script>alert(1)"), "no script survives");
     let stored = app.post(id).await.unwrap();
     assert_eq!(
         (stored.title.as_str(), stored.content.as_str()),
@@ -181,17 +182,54 @@ async fn a_flash_is_shown_once() {
 }
 
 #[rocket::async_test]
-async fn listings_cut_long_posts_after_1200_characters_and_the_post_page_shows_them_whole() {
+async fn listings_show_a_plain_text_excerpt_cut_at_a_word_and_the_post_page_the_whole_post() {
     let app = TestApp::spawn().await;
     let mut alice = app.signed_up("alice").await;
-    let body = format!("{}{}", "é".repeat(1200), "THE END");
+    let body = format!("**Bold start** {}THE END", "wörd ".repeat(100));
     let created = alice.post_form("/post/new", &[("title", "Long one"), ("content", &body)]).await;
     assert_eq!(created.status, Status::SeeOther);
     let home = alice.get("/").await;
-    assert!(home.shows(&format!("{}…", "é".repeat(1200))));
-    assert!(!home.shows("THE END"));
-    assert!(home.shows("Read more"));
+    let excerpt = format!("Bold start {}…", ["wörd"; 58].join(" "));
+    assert!(home.shows(&excerpt), "{}", home.body);
+    assert!(!home.shows("THE END") && !home.shows("**"), "plain text, cut");
+    assert!(home.shows("Read more") && home.shows("1 min read"));
     let full = alice.follow(&created).await;
-    assert!(full.shows(&body));
+    assert!(full.body.contains("<strong>Bold start</strong>"));
+    assert!(full.shows("THE END"));
     assert!(!full.shows("Read more"));
+}
+
+#[rocket::async_test]
+async fn markdown_from_the_api_shows_rendered_on_the_site_and_the_api_answers_its_source() {
+    use rocket::http::Method::{Get, Post};
+    let app = TestApp::spawn().await;
+    let mut c = app.browser();
+    let user =
+        serde_json::json!({ "user": { "username": "ann", "email": "ann@example.com", "password": "password123" } });
+    let token = c.send_json(Post, "/api/users", &user, &[]).await.json()["user"]["token"].as_str().unwrap().to_owned();
+    let body = "## Steps\n\n1. one\n2. two\n\n```python\nprint('hi')\n```\n\n\
+                [click](javascript:alert(1)) <img src=x onerror=alert(1)> <iframe src=//evil.example></iframe>";
+    let article = serde_json::json!({ "article": { "title": "How to", "description": "A guide", "body": body } });
+    let auth = [("Authorization", format!("Token {token}"))];
+    let auth: Vec<(&str, &str)> = auth.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = c.send_json(Post, "/api/articles", &article, &auth).await;
+    assert_eq!(created.status, Status::Created);
+    assert_eq!(created.json()["article"]["body"], body, "the API answers the Markdown source");
+    let again = c.send(Get, "/api/articles/how-to", None, &[]).await;
+    assert_eq!(again.json()["article"]["body"], body);
+
+    let id = app.post_count().await as i64;
+    let page = app.browser().get(&format!("/post/{id}")).await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.body.contains(r#"<h2 id="h-steps">"#), "{}", page.body);
+    assert!(page.body.contains("<ol>\n<li>one</li>"));
+    assert!(page.body.contains(r#"<span class="hl-source hl-python">"#));
+    let stored = app.post(id).await.unwrap().body_html.unwrap();
+    for shown in [page.body.to_lowercase(), stored.to_lowercase()] {
+        for bad in ["javascript:", "onerror", "<iframe", "<script"] {
+            assert!(!shown.contains(bad), "{bad} survived");
+        }
+    }
+    // Listings show the description.
+    assert!(app.browser().get("/").await.shows("A guide"));
 }

@@ -231,11 +231,19 @@ impl TestApp {
         let now = chrono_now();
         let posts = (0..count)
             .map(|k| {
+                let body = format!("Body of post {}", k + 1);
+                let rendered = persistence::posts::Rendered {
+                    format: "markdown".into(),
+                    html: Some(format!("<p>{body}</p>\n")),
+                    excerpt: body.clone(),
+                    words: 4,
+                };
                 let new = persistence::posts::NewPost {
                     user_id,
                     title: domain::Title::parse(&format!("Post {}", k + 1)).unwrap(),
-                    content: domain::Content::parse(&format!("Body of post {}", k + 1)).unwrap(),
+                    content: domain::Content::parse(&body).unwrap(),
                     description: String::new(),
+                    rendered,
                 };
                 (new, now - std::time::Duration::from_secs(60 * (count - k)))
             })

@@ -113,6 +113,7 @@ impl App {
             self.inner.outbox.start(self.clone());
         }
         tokio::spawn(maintenance::purge_every_hour(self.clone()));
+        tokio::spawn(maintenance::render_unrendered(self.clone()));
     }
 
     /// Stops the background work: the outbox worker finishes the message it is sending.

@@ -27,6 +27,32 @@ pub async fn purge(app: &App) {
     avatars::sweep(&app.settings().avatar_dir, db, AVATAR_GRACE).await;
 }
 
+/// Renders the bodies of posts again (all of them, or `unrendered_only` those never rendered,
+/// as after the migration that brought formats), a batch at a time; answers how many.
+pub async fn rerender(app: &App, unrendered_only: bool) -> crate::AppResult<u64> {
+    let mut after = 0;
+    let mut done = 0;
+    loop {
+        let batch = persistence::posts::list_bodies(app.db(), after, 200, unrendered_only).await?;
+        let Some((last, _, _)) = batch.last() else { return Ok(done) };
+        after = *last;
+        for (id, format, content) in batch {
+            let rendered = crate::posts::render(domain::PostFormat::from_stored(&format), &content).await?;
+            persistence::posts::set_rendered(app.db(), id, rendered).await?;
+            done += 1;
+        }
+    }
+}
+
+/// Renders what the last migration left unrendered, once at start-up.
+pub(crate) async fn render_unrendered(app: App) {
+    match rerender(&app, true).await {
+        Ok(0) => {}
+        Ok(n) => log::info!("rendered {n} posts stored before their rendering was"),
+        Err(e) => log::error!("could not render the posts stored before their rendering was: {e}"),
+    }
+}
+
 /// [`purge`] at start-up and then every hour.
 pub(crate) async fn purge_every_hour(app: App) {
     let mut every_hour = tokio::time::interval(Duration::from_secs(3600));

@@ -44,14 +44,17 @@ pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String>
     if authors.is_empty() && posts > 0 {
         return Err("no users to write the posts: add some with --users".into());
     }
+    // Every demo post has the same Markdown body: rendered once.
+    let rendered = crate::posts::render(domain::PostFormat::Markdown, BODY).await.map_err(|e| e.to_string())?;
     let mut batch = Vec::with_capacity(BATCH);
     for k in 0..posts {
         let author = authors[(k as usize) % authors.len()];
         let title = Title::parse(&format!("Demo post {}", k + 1)).map_err(|e| e.to_string())?;
-        let content = Content::parse(LOREM).map_err(|e| e.to_string())?;
+        let content = Content::parse(BODY).map_err(|e| e.to_string())?;
         // Spread over the past, newest last, one minute apart.
         let at = now - Duration::minutes((posts - k) as i64);
-        batch.push((NewPost { user_id: author, title, content, description: String::new() }, at));
+        let new = NewPost { user_id: author, title, content, description: String::new(), rendered: rendered.clone() };
+        batch.push((new, at));
         if batch.len() == BATCH {
             persistence::posts::insert_many(db, std::mem::take(&mut batch)).await.map_err(|e| e.to_string())?;
         }
@@ -60,7 +63,22 @@ pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String>
     Ok(())
 }
 
-const LOREM: &str = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Sed do eiusmod tempor \
+/// The body of every demo post: Markdown with what posts have (a heading, emphasis, a list, a
+/// link, and a highlighted code block).
+const BODY: &str = "Lorem ipsum dolor sit amet, **consectetur** adipiscing elit. Sed do eiusmod tempor \
 incididunt ut labore et dolore magna aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco \
-laboris nisi ut aliquip ex ea commodo consequat.\n\nDuis aute irure dolor in reprehenderit in voluptate velit \
-esse cillum dolore eu fugiat nulla pariatur.";
+laboris nisi ut aliquip ex ea commodo consequat.
+
+## Duis aute irure
+
+- dolor in reprehenderit in voluptate
+- velit esse *cillum* dolore
+- eu fugiat [nulla pariatur](https://example.org/)
+
+```rust
+fn main() {
+    let greeting = \"Hello, Gazette\";
+    println!(\"{greeting}\");
+}
+```
+";

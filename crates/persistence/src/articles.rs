@@ -30,6 +30,8 @@ pub struct ArticleRow {
     pub updated_at: DateTime<Utc>,
     /// The author's id.
     pub user_id: i64,
+    /// `text` or `markdown`.
+    pub format: String,
     /// The author's username.
     pub author_username: String,
     /// The author's biography.
@@ -67,6 +69,7 @@ fn select() -> Select<post::Entity> {
             post::Column::DatePosted,
             post::Column::UpdatedAt,
             post::Column::UserId,
+            post::Column::Format,
         ])
         .column_as(user::Column::Username, "author_username")
         .column_as(user::Column::Bio, "author_bio")

@@ -34,6 +34,14 @@ pub struct PostWithAuthor {
     pub slug: Option<String>,
     /// A one-line summary (optional on the site).
     pub description: String,
+    /// `text` or `markdown` (`domain::PostFormat`).
+    pub format: String,
+    /// The sanitised HTML of a Markdown body.
+    pub body_html: Option<String>,
+    /// Plain text for listings; none until rendered.
+    pub excerpt: Option<String>,
+    /// Words in the body.
+    pub word_count: i32,
 }
 
 /// What a new post stores.
@@ -47,6 +55,21 @@ pub struct NewPost {
     pub content: domain::Content,
     /// A summary; empty for none.
     pub description: String,
+    /// The body as rendered.
+    pub rendered: Rendered,
+}
+
+/// What is rendered from a body when it is saved.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    /// `text` or `markdown`.
+    pub format: String,
+    /// Sanitised HTML (Markdown only).
+    pub html: Option<String>,
+    /// Plain text for listings.
+    pub excerpt: String,
+    /// Words in the body.
+    pub words: i32,
 }
 
 fn with_author() -> Select<post::Entity> {
@@ -61,6 +84,10 @@ fn with_author() -> Select<post::Entity> {
             post::Column::UserId,
             post::Column::Slug,
             post::Column::Description,
+            post::Column::Format,
+            post::Column::BodyHtml,
+            post::Column::Excerpt,
+            post::Column::WordCount,
         ])
         .column_as(user::Column::Username, "author_username")
         .column_as(user::Column::ImageFile, "author_image_file")
@@ -121,6 +148,10 @@ fn new_model(new: NewPost, slug: String, at: DateTime<Utc>) -> post::ActiveModel
         user_id: Set(new.user_id),
         slug: Set(Some(slug)),
         description: Set(new.description),
+        format: Set(new.rendered.format),
+        body_html: Set(new.rendered.html),
+        excerpt: Set(Some(new.rendered.excerpt)),
+        word_count: Set(new.rendered.words),
         ..Default::default()
     }
 }
@@ -272,6 +303,10 @@ pub async fn author_page(
         post_column(post::Column::UserId, "user_id"),
         post_column(post::Column::Slug, "slug"),
         post_column(post::Column::Description, "description"),
+        post_column(post::Column::Format, "format"),
+        post_column(post::Column::BodyHtml, "body_html"),
+        post_column(post::Column::Excerpt, "excerpt"),
+        post_column(post::Column::WordCount, "word_count"),
         (Expr::col((user::Entity, user::Column::Username)), "post_author_username".to_owned()),
         (Expr::col((user::Entity, user::Column::ImageFile)), "post_author_image_file".to_owned()),
     ] {
@@ -302,6 +337,7 @@ pub async fn update(
     title: domain::Title,
     content: domain::Content,
     description: Option<String>,
+    rendered: Rendered,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
     let current = post::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DbErr::RecordNotFound("post".into()))?;
@@ -318,6 +354,10 @@ pub async fn update(
             content: Set(content.as_str().to_owned()),
             updated_at: Set(now),
             slug: Set(Some(slug.clone())),
+            format: Set(rendered.format.clone()),
+            body_html: Set(rendered.html.clone()),
+            excerpt: Set(Some(rendered.excerpt.clone())),
+            word_count: Set(rendered.words),
             ..Default::default()
         };
         if let Some(description) = &description {
@@ -337,6 +377,36 @@ pub async fn update(
         }
     }
     Err(DbErr::Custom("no free slug".into()))
+}
+
+/// Up to `limit` posts with an id above `after`, by id, as (id, format, body): for rendering
+/// every post again, or (`unrendered_only`) those never rendered.
+pub async fn list_bodies(
+    db: &impl ConnectionTrait,
+    after: i64,
+    limit: u64,
+    unrendered_only: bool,
+) -> Result<Vec<(i64, String, String)>, DbErr> {
+    let mut select = post::Entity::find()
+        .select_only()
+        .columns([post::Column::Id, post::Column::Format, post::Column::Content])
+        .filter(post::Column::Id.gt(after));
+    if unrendered_only {
+        select = select.filter(post::Column::Excerpt.is_null());
+    }
+    select.order_by_asc(post::Column::Id).limit(limit).into_tuple().all(db).await
+}
+
+/// Stores what was rendered from a post's body, leaving everything else as it is.
+pub async fn set_rendered(db: &impl ConnectionTrait, id: i64, rendered: Rendered) -> Result<(), DbErr> {
+    let model = post::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        body_html: Set(rendered.html),
+        excerpt: Set(Some(rendered.excerpt)),
+        word_count: Set(rendered.words),
+        ..Default::default()
+    };
+    model.update(db).await.map(|_| ())
 }
 
 /// Deletes a post. Returns whether it existed.

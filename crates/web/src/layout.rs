@@ -117,7 +117,13 @@ impl From<&User> for UserView {
 pub struct PostView {
     pub id: i64,
     pub title: String,
+    /// The body as typed (shown as is for plain-text posts).
     pub content: String,
+    /// The sanitised HTML of a Markdown body, made when it was saved.
+    pub body_html: Option<String>,
+    /// What a listing shows: the description, else the stored plain-text excerpt.
+    pub summary: String,
+    pub read_minutes: u32,
     pub date: String,
     pub date_iso: String,
     pub edited: bool,
@@ -125,14 +131,13 @@ pub struct PostView {
     /// The author's name, percent-encoded for `/user/<name>` links.
     pub author_in_url: String,
     pub author_avatar_url: String,
-    /// The beginning of a long body, for listings (none when the whole body is short enough).
-    pub excerpt: Option<String>,
     /// Whether the viewer may update and delete it.
     pub can_modify: bool,
 }
 
 impl PostView {
     pub fn new(p: Post, viewer: Option<&CurrentUser>) -> Self {
+        let summary = if p.description.trim().is_empty() { p.excerpt.unwrap_or_default() } else { p.description };
         Self {
             id: p.id,
             can_modify: viewer.is_some_and(|v| app::accounts::actor(&v.user).may_modify(p.user_id)),
@@ -140,20 +145,15 @@ impl PostView {
             date_iso: p.date_posted.to_rfc3339(),
             edited: p.updated_at > p.date_posted,
             title: p.title,
-            excerpt: excerpt(&p.content),
+            summary,
+            read_minutes: domain::post::read_minutes(u32::try_from(p.word_count).unwrap_or(0)),
+            body_html: (domain::PostFormat::from_stored(&p.format) == domain::PostFormat::Markdown)
+                .then_some(p.body_html)
+                .flatten(),
             content: p.content,
             author_avatar_url: avatar_url(p.author_image_file.as_deref()),
             author_in_url: rocket::http::RawStr::new(&p.author_username).percent_encode().to_string(),
             author_username: p.author_username,
         }
     }
-}
-
-/// Characters of a post's body a listing shows before "Read more".
-const EXCERPT_CHARS: usize = 1200;
-
-/// The first [`EXCERPT_CHARS`] characters of a longer body, with an ellipsis.
-fn excerpt(content: &str) -> Option<String> {
-    let (cut, _) = content.char_indices().nth(EXCERPT_CHARS)?;
-    Some(format!("{}…", &content[..cut]))
 }

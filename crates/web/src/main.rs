@@ -28,6 +28,8 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
+    /// Render every post's body again (after an update of the Markdown renderer).
+    Rerender,
     /// Fill the database with demo users and posts.
     Seed {
         /// Users to add.
@@ -86,6 +88,13 @@ async fn run(cli: Cli, figment: rocket::figment::Figment) -> Result<(), String> 
         Command::Serve => gazette_web::build(figment).launch().await.map(|_| ()).map_err(|e| e.to_string()),
         Command::Migrate => migrate(&figment).await.map(|_| println!("database is up to date")),
         Command::Admin { action } => admin(&figment, action).await,
+        Command::Rerender => {
+            let app = migrate(&figment).await?;
+            let started = std::time::Instant::now();
+            let done = app::maintenance::rerender(&app, false).await.map_err(|e| e.to_string())?;
+            println!("rendered {done} posts in {:.1?}", started.elapsed());
+            Ok(())
+        }
         Command::Seed { users, posts } => seed(&figment, users, posts).await,
     }
 }

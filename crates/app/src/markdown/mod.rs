@@ -106,6 +106,7 @@ fn options() -> comrak::Options<'static> {
     options.extension.tasklist = true;
     options.extension.footnotes = true;
     options.extension.header_id_prefix = Some("h-".into());
+    options.extension.header_id_prefix_in_href = true;
     // Raw HTML is passed on to the sanitiser, which keeps what is on its list.
     options.render.r#unsafe = true;
     options
@@ -230,7 +231,7 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     b
 });
 
-/// The stylesheet for highlighted code: a light theme, and a dark one for dark screens.
+/// The stylesheet for highlighted code (the site has one, light, colour scheme).
 pub fn highlight_css() -> String {
     let themes = syntect::highlighting::ThemeSet::load_defaults();
     let style = ClassStyle::SpacedPrefixed { prefix: CLASS_PREFIX };
@@ -238,9 +239,6 @@ pub fn highlight_css() -> String {
         |name: &str| themes.themes.get(name).and_then(|t| syntect::html::css_for_theme_with_class_style(t, style).ok());
     let mut out = String::from("/* Made by app::markdown::highlight_css(); regenerate, do not edit. */\n");
     out.push_str(&css("InspiredGitHub").unwrap_or_default());
-    out.push_str("\n@media (prefers-color-scheme: dark) {\n");
-    out.push_str(&css("base16-ocean.dark").unwrap_or_default());
-    out.push_str("}\n");
     out
 }
 

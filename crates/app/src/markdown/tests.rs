@@ -8,6 +8,7 @@ fn html(source: &str) -> String {
 fn headings_get_anchor_ids_and_lists_tables_and_footnotes_render() {
     let out = html("# Hello world\n\n- a\n- b\n\n| x | y |\n|---|--:|\n| 1 | 2 |\n\nNote[^1].\n\n[^1]: The note.\n");
     assert!(out.contains(r#"<h1 id="h-hello-world">"#), "{out}");
+    assert!(out.contains(r##"<a href="#h-hello-world""##), "the anchor links to its heading: {out}");
     assert!(out.contains("<ul>\n<li>a</li>"), "{out}");
     assert!(out.contains("<table>") && out.contains(r#"<td align="right">2</td>"#), "{out}");
     assert!(out.contains(r##"href="#fn-1""##) && out.contains(r#"id="fn-1""#), "{out}");

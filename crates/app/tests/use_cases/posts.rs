@@ -56,3 +56,25 @@ async fn listings_page_through_the_newest_first_and_refuse_pages_that_do_not_exi
     assert_eq!((author.username.as_str(), rows.len()), ("alice", 2));
     assert!(matches!(posts::author_page(&f.app, "nobody", None).await, Err(AppError::NotFound("account"))));
 }
+
+#[tokio::test]
+async fn bodies_are_stored_rendered_and_rerendering_renders_every_post_again() {
+    let f = Fixture::new().await;
+    let alice = f.account("alice").await;
+    let new = NewPost {
+        title: Title::parse("Code").unwrap(),
+        content: Content::parse("# Hi\n\n```rust\nfn main() {}\n```\n\n<script>x</script>").unwrap(),
+        description: String::new(),
+        tags: Vec::new(),
+    };
+    let id = posts::publish(&f.app, &alice, new).await.unwrap();
+    let shown = posts::show(&f.app, id).await.unwrap();
+    let html = shown.body_html.clone().unwrap();
+    assert_eq!(shown.format, "markdown");
+    assert!(html.contains(r#"<h1 id="h-hi">"#) && html.contains("hl-storage"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+    assert_eq!(shown.excerpt.as_deref(), Some("Hi fn main() {}"), "raw HTML is no text");
+    assert_eq!(app::maintenance::rerender(&f.app, true).await.unwrap(), 0, "nothing is left unrendered");
+    assert_eq!(app::maintenance::rerender(&f.app, false).await.unwrap(), 1);
+    assert_eq!(posts::show(&f.app, id).await.unwrap().body_html.as_deref(), Some(html.as_str()));
+}

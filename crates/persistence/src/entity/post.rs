@@ -14,6 +14,12 @@ pub struct Model {
     pub slug: Option<String>,
     #[sea_orm(column_type = "Text")]
     pub description: String,
+    pub format: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub body_html: Option<String>,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub excerpt: Option<String>,
+    pub word_count: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -4,8 +4,12 @@
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
+mod render;
+
 use chrono::Utc;
-use domain::{Content, PageNumber, Pagination, Title};
+use domain::{Content, PageNumber, Pagination, PostFormat, Title};
+
+pub(crate) use render::render;
 
 pub use persistence::articles::{ArticleRow, Filter};
 pub use persistence::posts::PostWithAuthor as Post;
@@ -62,12 +66,15 @@ pub struct Article {
 
 /// Publishes a post by `author`; answers its id.
 pub async fn publish(app: &App, author: &User, new: NewPost) -> AppResult<i64> {
+    // Every new post is Markdown, from the site and the API alike.
+    let rendered = render(PostFormat::Markdown, new.content.as_str()).await?;
     let txn = persistence::begin_write(app.db()).await?;
     let row = persistence::posts::NewPost {
         user_id: author.id,
         title: new.title,
         content: new.content,
         description: new.description,
+        rendered,
     };
     let (id, _) = persistence::posts::insert(&txn, row, Utc::now()).await?;
     if !new.tags.is_empty() {
@@ -107,8 +114,10 @@ pub async fn edit(app: &App, editor: &User, key: PostKey<'_>, changes: PostChang
         Some(c) => c,
         None => Content::parse(&row.content).map_err(|e| AppError::invalid("body", e))?,
     };
+    // A post keeps its format: a plain-text post edited stays plain text, shown as before.
+    let rendered = render(PostFormat::from_stored(&row.format), content.as_str()).await?;
     let txn = persistence::begin_write(app.db()).await?;
-    persistence::posts::update(&txn, row.id, title, content, changes.description, Utc::now()).await?;
+    persistence::posts::update(&txn, row.id, title, content, changes.description, rendered, Utc::now()).await?;
     if let Some(tags) = changes.tags {
         persistence::social::set_tags(&txn, row.id, &tags).await?;
     }
