@@ -233,3 +233,42 @@ async fn markdown_from_the_api_shows_rendered_on_the_site_and_the_api_answers_it
     // Listings show the description.
     assert!(app.browser().get("/").await.shows("A guide"));
 }
+
+#[rocket::async_test]
+async fn the_editor_takes_a_description_and_tags_and_previews_without_saving() {
+    use rocket::http::Method::Get;
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let fields = [
+        ("title", "Tables and code"),
+        ("description", "What the editor can do"),
+        ("content", "| a | b |\n|---|---|\n| 1 | 2 |\n\n```rust\nlet x = 1;\n```\n\n<script>alert(1)</script>"),
+        ("tags", "rust, Web ,rust,"),
+    ];
+    let preview = alice.post_form("/post/new", &[&fields[..], &[("action", "preview")]].concat()).await;
+    assert_eq!(preview.status, Status::Ok);
+    assert!(preview.shows("Preview: not saved yet."));
+    assert!(preview.body.contains("<td>1</td>") && preview.body.contains("hl-source hl-rust"), "{}", preview.body);
+    assert!(!preview.body.contains("<script>alert(1)"));
+    assert_eq!(preview.input_value("tags").as_deref(), Some("rust, Web ,rust,"), "the form keeps what was typed");
+    assert_eq!(app.post_count().await, 0, "a preview saves nothing");
+
+    let published = alice.post_form("/post/new", &[&fields[..], &[("action", "publish")]].concat()).await;
+    assert_eq!(published.status, Status::SeeOther);
+    let article = alice.send(Get, "/api/articles/tables-and-code", None, &[]).await.json();
+    assert_eq!(article["article"]["tagList"], serde_json::json!(["Web", "rust"]), "blanks and repeats dropped");
+    assert_eq!(article["article"]["description"], "What the editor can do");
+    assert!(alice.get("/").await.shows("What the editor can do"));
+    let edit = alice.get(&format!("{}/update", published.location.as_deref().unwrap())).await;
+    assert_eq!(edit.input_value("tags").as_deref(), Some("Web, rust"));
+    assert_eq!(edit.input_value("description").as_deref(), Some("What the editor can do"));
+
+    let many: String = (0..21).map(|n| format!("t{n},")).collect();
+    let refused = alice.post_form("/post/new", &[("title", "Too many"), ("content", "x"), ("tags", &many)]).await;
+    assert_eq!(refused.status, Status::Ok);
+    assert!(refused.field_error("tags").is_some(), "{}", refused.body);
+    let long = "d".repeat(301);
+    let refused = alice.post_form("/post/new", &[("title", "Long"), ("content", "x"), ("description", &long)]).await;
+    assert!(refused.field_error("description").is_some());
+    assert_eq!(app.post_count().await, 1);
+}

@@ -84,6 +84,11 @@ pub async fn publish(app: &App, author: &User, new: NewPost) -> AppResult<i64> {
     Ok(id)
 }
 
+/// `content` as its post would show it, without saving anything (the editor's preview).
+pub async fn preview(content: &Content) -> AppResult<String> {
+    Ok(render(PostFormat::Markdown, content.as_str()).await?.html.unwrap_or_default())
+}
+
 /// The post `key` names, if `editor` may change it: [`AppError::NotFound`] when there is no
 /// such post, [`AppError::Forbidden`] when it is someone else's and `editor` no moderator.
 pub async fn editable(app: &App, editor: &User, key: PostKey<'_>) -> AppResult<ArticleRow> {
