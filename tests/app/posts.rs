@@ -272,3 +272,35 @@ async fn the_editor_takes_a_description_and_tags_and_previews_without_saving() {
     assert!(refused.field_error("description").is_some());
     assert_eq!(app.post_count().await, 1);
 }
+
+#[rocket::async_test]
+async fn tags_link_to_their_pages_which_list_and_count_their_posts() {
+    let app = TestApp::with(gazette_tests::Settings { posts_per_page: 2, ..Default::default() }).await;
+    let mut alice = app.signed_up("alice").await;
+    for (title, tags) in [("One", "rust"), ("Two", "rust, web"), ("Three", "rust"), ("Four", "web")] {
+        let page = alice.post_form("/post/new", &[("title", title), ("content", "Words."), ("tags", tags)]).await;
+        assert_eq!(page.status, Status::SeeOther);
+    }
+    let home = alice.get("/").await;
+    assert!(home.body.contains(r#"<a class="tag" href="/tag/web">web</a>"#), "{}", home.body);
+
+    let rust = alice.get("/tag/rust").await;
+    assert_eq!(rust.status, Status::Ok);
+    assert!(rust.shows("Posts tagged rust (3)"));
+    assert!(
+        rust.shows("Three") && rust.shows("Two") && !rust.shows("Four") && !rust.shows("One"),
+        "newest first, two a page"
+    );
+    let second = alice.get("/tag/rust?page=2").await;
+    assert!(second.shows("One") && !second.shows("Three"));
+    assert_eq!(alice.get("/tag/rust?page=3").await.status, Status::NotFound);
+    assert_eq!(alice.get("/tag/nothing").await.status, Status::NotFound);
+
+    let tags = alice.get("/tags").await;
+    let (rust_at, web_at) = (tags.body.find("/tag/rust").unwrap(), tags.body.find("/tag/web").unwrap());
+    assert!(rust_at < web_at, "the most used first");
+    assert!(tags.body.contains(r#"rust <span class="muted">(3)</span>"#), "{}", tags.body);
+    assert!(tags.body.contains(r#"web <span class="muted">(2)</span>"#));
+    let post = alice.get("/post/4").await;
+    assert!(post.body.contains(r#"href="/tag/web""#));
+}

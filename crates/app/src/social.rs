@@ -105,6 +105,12 @@ pub async fn delete_comment(app: &App, editor: &User, slug: &str, id: i64) -> Ap
     Ok(())
 }
 
+/// Every tag in use with how many posts have it, most used first (the 1,000 most used).
+pub async fn tag_counts(app: &App) -> AppResult<Vec<(String, u64)>> {
+    let rows = persistence::social::tag_counts(app.db()).await?;
+    Ok(rows.into_iter().map(|(tag, n)| (tag, u64::try_from(n).unwrap_or(0))).collect())
+}
+
 /// Every tag in use.
 pub async fn tags(app: &App) -> AppResult<Vec<String>> {
     Ok(persistence::social::all_tags(app.db()).await?)

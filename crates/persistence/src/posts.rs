@@ -379,6 +379,38 @@ pub async fn update(
     Err(DbErr::Custom("no free slug".into()))
 }
 
+/// A page of the posts with `tag`, newest first, and how many have it.
+pub async fn tagged_page(
+    db: &impl ConnectionTrait,
+    tag: &str,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
+    use crate::entity::post_tag;
+    let tagged = || {
+        Query::select()
+            .column(post_tag::Column::PostId)
+            .from(post_tag::Entity)
+            .and_where(post_tag::Column::Tag.eq(tag))
+            .to_owned()
+    };
+    let total =
+        sea_orm::PaginatorTrait::count(post_tag::Entity::find().filter(post_tag::Column::Tag.eq(tag)), db).await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = with_author()
+        .filter(post::Column::Id.in_subquery(tagged()))
+        .order_by_desc(post::Column::DatePosted)
+        .order_by_desc(post::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .into_model::<PostWithAuthor>()
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
 /// Up to `limit` posts with an id above `after`, by id, as (id, format, body): for rendering
 /// every post again, or (`unrendered_only`) those never rendered.
 pub async fn list_bodies(

@@ -104,7 +104,12 @@ pub async fn tags_of(db: &impl ConnectionTrait, posts: &[i64]) -> Result<HashMap
 
 /// Every tag in use, most used first.
 pub async fn all_tags(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
-    let rows: Vec<(String, i64)> = post_tag::Entity::find()
+    Ok(tag_counts(db).await?.into_iter().map(|(tag, _)| tag).collect())
+}
+
+/// Every tag in use (the 1,000 most used) with how many posts have it, most used first.
+pub async fn tag_counts(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
+    post_tag::Entity::find()
         .select_only()
         .column(post_tag::Column::Tag)
         .column_as(Expr::expr(Func::count(Expr::col(post_tag::Column::PostId))), "n")
@@ -114,6 +119,5 @@ pub async fn all_tags(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
         .limit(1000)
         .into_tuple()
         .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|(tag, _)| tag).collect())
+        .await
 }

@@ -133,6 +133,8 @@ pub struct PostView {
     pub author_avatar_url: String,
     /// Whether the viewer may update and delete it.
     pub can_modify: bool,
+    /// Its tags (templates link each to `/tag/{{ tag | urlencode_strict }}`).
+    pub tags: Vec<String>,
 }
 
 impl PostView {
@@ -154,6 +156,12 @@ impl PostView {
             author_avatar_url: avatar_url(p.author_image_file.as_deref()),
             author_in_url: rocket::http::RawStr::new(&p.author_username).percent_encode().to_string(),
             author_username: p.author_username,
+            tags: Vec::new(),
         }
+    }
+
+    pub fn with_tags(mut self, tags: Vec<String>) -> Self {
+        self.tags = tags;
+        self
     }
 }

@@ -192,6 +192,26 @@ pub async fn author_page(app: &App, username: &str, page: Option<&str>) -> AppRe
     Ok((author, rows, pagination))
 }
 
+/// Page `page` of the posts tagged `tag`, newest first, with how many there are;
+/// [`AppError::NotFound`] for a tag no post has or a page that does not exist.
+pub async fn tag_page(app: &App, tag: &str, page: Option<&str>) -> AppResult<(Vec<Post>, Pagination, u64)> {
+    let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
+    let per_page = app.settings().posts_per_page;
+    let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+    let (rows, total) = persistence::posts::tagged_page(app.db(), tag, per_page, offset).await?;
+    if total == 0 {
+        return Err(AppError::NotFound("tag"));
+    }
+    let pagination = Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
+    Ok((rows, pagination, total))
+}
+
+/// The tags of each of `posts`, by post id (one query).
+pub async fn tags_of(app: &App, posts: &[Post]) -> AppResult<std::collections::HashMap<i64, Vec<String>>> {
+    let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
+    Ok(persistence::social::tags_of(app.db(), &ids).await?)
+}
+
 /// The post `key` names as the API shows it to `viewer`.
 pub async fn article(app: &App, key: PostKey<'_>, viewer: Option<&User>) -> AppResult<Article> {
     let row = find(app, key).await?;

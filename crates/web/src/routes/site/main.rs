@@ -21,7 +21,7 @@ use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Main", |rocket| async {
-        rocket.mount("/", routes![index, about, healthz]).mount("/home", routes![index])
+        rocket.mount("/", routes![index, about, healthz, tag, tags]).mount("/home", routes![index])
     })
 }
 
@@ -59,12 +59,25 @@ pub struct Listing {
 }
 
 impl Listing {
-    pub fn of(rows: Vec<Post>, pagination: Pagination, viewer: Option<&CurrentUser>) -> Self {
-        Self {
-            posts: rows.into_iter().map(|p| PostView::new(p, viewer)).collect(),
+    /// The page's posts with their tags (one query for the whole page).
+    pub async fn of(
+        app: &App,
+        rows: Vec<Post>,
+        pagination: Pagination,
+        viewer: Option<&CurrentUser>,
+    ) -> SiteResult<Self> {
+        let mut tags = app::posts::tags_of(app, &rows).await?;
+        Ok(Self {
+            posts: rows
+                .into_iter()
+                .map(|p| {
+                    let tags = tags.remove(&p.id).unwrap_or_default();
+                    PostView::new(p, viewer).with_tags(tags)
+                })
+                .collect(),
             links: pagination.links(),
             pagination,
-        }
+        })
     }
 }
 
@@ -78,8 +91,31 @@ pub async fn index(
     app: &State<App>,
 ) -> SiteResult<Page> {
     let (rows, pagination) = app::posts::home_page(app, page).await?;
-    let listing = Listing::of(rows, pagination, viewer.as_ref());
+    let listing = Listing::of(app, rows, pagination, viewer.as_ref()).await?;
     Ok(Page::render("main/home", context! { layout, listing, page_base: uri.path().as_str() }))
+}
+
+/// The posts tagged `name`, newest first; 404 for a tag no post has.
+#[get("/tag/<name>?<page>")]
+async fn tag(
+    name: &str,
+    page: Option<&str>,
+    layout: Layout,
+    viewer: Option<CurrentUser>,
+    app: &State<App>,
+) -> SiteResult<Page> {
+    let (rows, pagination, total) = app::posts::tag_page(app, name, page).await?;
+    let listing = Listing::of(app, rows, pagination, viewer.as_ref()).await?;
+    let page_base = format!("/tag/{}", rocket::http::RawStr::new(name).percent_encode());
+    Ok(Page::render("main/tag", context! { layout, listing, page_base, tag: name, total }))
+}
+
+/// Every tag, the most used first.
+#[get("/tags")]
+async fn tags(layout: Layout, app: &State<App>) -> SiteResult<Page> {
+    let tags: Vec<_> =
+        app::social::tag_counts(app).await?.into_iter().map(|(name, posts)| context! { name, posts }).collect();
+    Ok(Page::render("main/tags", context! { layout, tags }))
 }
 
 #[get("/about")]

@@ -114,7 +114,9 @@ async fn create(
 #[get("/post/<id>")]
 async fn show(id: &str, layout: Layout, viewer: Option<CurrentUser>, app: &State<App>) -> SiteResult<Page> {
     let post = app::posts::show(app, post_id(id)?).await?;
-    Ok(Page::render("posts/show", context! { layout, post: PostView::new(post, viewer.as_ref()) }))
+    let tags = app::posts::tags_of(app, std::slice::from_ref(&post)).await?.remove(&post.id).unwrap_or_default();
+    let post = PostView::new(post, viewer.as_ref()).with_tags(tags);
+    Ok(Page::render("posts/show", context! { layout, post }))
 }
 
 #[get("/post/<id>/update")]
