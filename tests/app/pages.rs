@@ -130,6 +130,13 @@ async fn seeding_adds_demo_users_and_posts_in_batches_that_can_log_in() {
     assert_eq!(last_page.status, Status::Ok);
     assert_eq!(last_page.body.matches("<article class=\"post\">").count(), 3);
     assert!(reader.get("/").await.shows("Demo post 1203"), "the newest post comes first");
+    // Demo posts are Markdown with a highlighted code block, and tagged.
+    let newest = reader.get("/").await;
+    let post = reader.get(&format!("/post/{}", app.post_count().await)).await;
+    assert!(post.body.contains(r#"<span class="hl-source hl-rust">"#), "{}", post.body);
+    assert!(newest.body.contains(r#"class="tag""#));
+    // "rust" is the first tag of every fifth post (241 of 1,203) and the second of 80 more.
+    assert!(reader.get("/tag/rust").await.shows("Posts tagged rust (321)"));
     let page =
         reader.post_form("/login", &[("email", "demo5@example.com"), ("password", app::seed::DEMO_PASSWORD)]).await;
     assert_eq!(page.location.as_deref(), Some("/"));

@@ -44,6 +44,7 @@ pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String>
     if authors.is_empty() && posts > 0 {
         return Err("no users to write the posts: add some with --users".into());
     }
+    let before = persistence::posts::max_id(db).await.map_err(|e| e.to_string())?;
     // Every demo post has the same Markdown body: rendered once.
     let rendered = crate::posts::render(domain::PostFormat::Markdown, BODY).await.map_err(|e| e.to_string())?;
     let mut batch = Vec::with_capacity(BATCH);
@@ -60,8 +61,24 @@ pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String>
         }
     }
     persistence::posts::insert_many(db, batch).await.map_err(|e| e.to_string())?;
+    // One or two tags a post, from a short list, so that tag pages have something to list.
+    let ids = persistence::posts::ids_after(db, before).await.map_err(|e| e.to_string())?;
+    let mut pairs = Vec::with_capacity(BATCH);
+    for (k, id) in ids.into_iter().enumerate() {
+        pairs.push((id, TAGS[k % TAGS.len()].to_owned()));
+        if k % 3 == 0 {
+            pairs.push((id, TAGS[(k + 2) % TAGS.len()].to_owned()));
+        }
+        if pairs.len() >= BATCH {
+            persistence::social::add_tags_many(db, std::mem::take(&mut pairs)).await.map_err(|e| e.to_string())?;
+        }
+    }
+    persistence::social::add_tags_many(db, pairs).await.map_err(|e| e.to_string())?;
     Ok(())
 }
+
+/// The tags demo posts get.
+const TAGS: [&str; 5] = ["rust", "web", "notes", "travel", "cooking"];
 
 /// The body of every demo post: Markdown with what posts have (a heading, emphasis, a list, a
 /// link, and a highlighted code block).

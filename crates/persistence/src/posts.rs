@@ -379,6 +379,30 @@ pub async fn update(
     Err(DbErr::Custom("no free slug".into()))
 }
 
+/// The ids of the posts above `after`, in order (demo data tags what it just added).
+pub async fn ids_after(db: &impl ConnectionTrait, after: i64) -> Result<Vec<i64>, DbErr> {
+    post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .filter(post::Column::Id.gt(after))
+        .order_by_asc(post::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The highest post id, 0 when there is none.
+pub async fn max_id(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
+    let last: Option<i64> = post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
+        .order_by_desc(post::Column::Id)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(last.unwrap_or(0))
+}
+
 /// A page of the posts with `tag`, newest first, and how many have it.
 pub async fn tagged_page(
     db: &impl ConnectionTrait,

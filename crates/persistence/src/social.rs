@@ -81,6 +81,15 @@ pub async fn set_tags(db: &impl ConnectionTrait, post_id: i64, tags: &[String]) 
     post_tag::Entity::insert_many(models).exec(db).await.map(|_| ())
 }
 
+/// Tags many posts at once (demo data): each pair is a post and one of its tags.
+pub async fn add_tags_many(db: &impl ConnectionTrait, pairs: Vec<(i64, String)>) -> Result<(), DbErr> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let models = pairs.into_iter().map(|(post_id, tag)| post_tag::ActiveModel { post_id: Set(post_id), tag: Set(tag) });
+    post_tag::Entity::insert_many(models).exec(db).await.map(|_| ())
+}
+
 /// The tags of each of `posts`, sorted by name.
 pub async fn tags_of(db: &impl ConnectionTrait, posts: &[i64]) -> Result<HashMap<i64, Vec<String>>, DbErr> {
     if posts.is_empty() {
