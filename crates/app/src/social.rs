@@ -42,14 +42,14 @@ pub async fn unfollow(app: &App, reader: &User, username: &str) -> AppResult<Use
 /// Marks (`on`) or unmarks the post `key` names as a favourite of `reader`; answers the post
 /// with its new count.
 pub async fn set_favorite(app: &App, reader: &User, key: PostKey<'_>, on: bool) -> AppResult<Article> {
-    let post = posts::article(app, key, None).await?;
+    let post = posts::find(app, key).await?;
     if on {
-        persistence::social::favorite(app.db(), reader.id, post.row.id).await?;
+        persistence::social::favorite(app.db(), reader.id, post.id).await?;
     } else {
-        persistence::social::unfavorite(app.db(), reader.id, post.row.id).await?;
+        persistence::social::unfavorite(app.db(), reader.id, post.id).await?;
     }
     // Read again for the new count (the post may also have gone in the meantime).
-    posts::article(app, PostKey::Id(post.row.id), Some(reader)).await
+    posts::article(app, PostKey::Id(post.id), Some(reader)).await
 }
 
 async fn post_id(app: &App, slug: &str) -> AppResult<i64> {

@@ -160,6 +160,14 @@ impl PostView {
         }
     }
 
+    /// Without the body: a listing shows the summary only, so the body (and its HTML) is not
+    /// serialised into the page's context.
+    pub fn for_listing(mut self) -> Self {
+        self.content = String::new();
+        self.body_html = None;
+        self
+    }
+
     pub fn with_tags(mut self, tags: Vec<String>) -> Self {
         self.tags = tags;
         self

@@ -99,7 +99,7 @@ pub async fn editable(app: &App, editor: &User, key: PostKey<'_>) -> AppResult<A
     Ok(row)
 }
 
-async fn find(app: &App, key: PostKey<'_>) -> AppResult<ArticleRow> {
+pub(crate) async fn find(app: &App, key: PostKey<'_>) -> AppResult<ArticleRow> {
     let found = match key {
         PostKey::Id(id) => persistence::articles::find_by_id(app.db(), id).await?,
         PostKey::Slug(slug) => persistence::articles::find_by_slug(app.db(), slug).await?,

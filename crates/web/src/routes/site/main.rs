@@ -72,7 +72,7 @@ impl Listing {
                 .into_iter()
                 .map(|p| {
                     let tags = tags.remove(&p.id).unwrap_or_default();
-                    PostView::new(p, viewer).with_tags(tags)
+                    PostView::new(p, viewer).with_tags(tags).for_listing()
                 })
                 .collect(),
             links: pagination.links(),
