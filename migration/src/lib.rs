@@ -17,6 +17,8 @@ mod m20261122_000012_create_comments;
 mod m20261122_000013_create_post_counts;
 mod m20261201_000014_add_username_skeleton;
 mod m20261201_000015_add_post_format;
+mod m20261201_000016_add_post_state;
+mod m20261201_000017_add_user_time_zone;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -40,6 +42,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000013_create_post_counts::Migration),
             Box::new(m20261201_000014_add_username_skeleton::Migration),
             Box::new(m20261201_000015_add_post_format::Migration),
+            Box::new(m20261201_000016_add_post_state::Migration),
+            Box::new(m20261201_000017_add_user_time_zone::Migration),
         ]
     }
 }

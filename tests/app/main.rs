@@ -4,6 +4,7 @@
 mod accounts;
 mod auth_api;
 mod avatars;
+mod drafts;
 mod mail;
 mod pages;
 mod passwords;

@@ -238,14 +238,14 @@ impl TestApp {
                     excerpt: body.clone(),
                     words: 4,
                 };
-                let new = persistence::posts::NewPost {
+                persistence::posts::NewPost {
                     user_id,
                     title: domain::Title::parse(&format!("Post {}", k + 1)).unwrap(),
                     content: domain::Content::parse(&body).unwrap(),
                     description: String::new(),
                     rendered,
-                };
-                (new, now - std::time::Duration::from_secs(60 * (count - k)))
+                    publication: (domain::PostState::Published, now - std::time::Duration::from_secs(60 * (count - k))),
+                }
             })
             .collect();
         persistence::posts::insert_many(&self.db, posts).await.unwrap();

@@ -107,12 +107,14 @@ impl App {
         Ok(Self { inner: Arc::new(Inner { db, passwords, keys, outbox, settings, listing_hint: Default::default() }) })
     }
 
-    /// Starts the outbox worker (unless `mail.worker` is off) and the hourly purge.
+    /// Starts the outbox worker (unless `mail.worker` is off), the hourly purge and the
+    /// per-minute publishing of scheduled posts.
     pub fn start_background_work(&self) {
         if self.inner.settings.mail.worker {
             self.inner.outbox.start(self.clone());
         }
         tokio::spawn(maintenance::purge_every_hour(self.clone()));
+        tokio::spawn(maintenance::publish_every_minute(self.clone()));
         tokio::spawn(maintenance::render_unrendered(self.clone()));
     }
 

@@ -1,5 +1,5 @@
-//! Housekeeping: expired sessions, old throttling counts and revocations, and avatar files a
-//! crash left behind.
+//! Housekeeping: publishing scheduled posts when their time comes; expired sessions, old
+//! throttling counts and revocations, and avatar files a crash left behind.
 
 use std::time::Duration;
 
@@ -50,6 +50,20 @@ pub(crate) async fn render_unrendered(app: App) {
         Ok(0) => {}
         Ok(n) => log::info!("rendered {n} posts stored before their rendering was"),
         Err(e) => log::error!("could not render the posts stored before their rendering was: {e}"),
+    }
+}
+
+/// Publishes the scheduled posts whose time has come, at start-up and then every minute, on
+/// every instance (publishing is done once whichever instance gets there first).
+pub(crate) async fn publish_every_minute(app: App) {
+    let mut every_minute = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every_minute.tick().await;
+        match crate::posts::publish_due(&app).await {
+            Ok(0) => {}
+            Ok(n) => log::info!("published {n} scheduled posts"),
+            Err(e) => log::warn!("could not publish the scheduled posts that are due: {e}"),
+        }
     }
 }
 

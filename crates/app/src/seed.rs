@@ -54,8 +54,15 @@ pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String>
         let content = Content::parse(BODY).map_err(|e| e.to_string())?;
         // Spread over the past, newest last, one minute apart.
         let at = now - Duration::minutes((posts - k) as i64);
-        let new = NewPost { user_id: author, title, content, description: String::new(), rendered: rendered.clone() };
-        batch.push((new, at));
+        let new = NewPost {
+            user_id: author,
+            title,
+            content,
+            description: String::new(),
+            rendered: rendered.clone(),
+            publication: (domain::PostState::Published, at),
+        };
+        batch.push(new);
         if batch.len() == BATCH {
             persistence::posts::insert_many(db, std::mem::take(&mut batch)).await.map_err(|e| e.to_string())?;
         }

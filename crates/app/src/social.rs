@@ -2,7 +2,6 @@
 
 use std::collections::HashSet;
 
-use chrono::Utc;
 use domain::CommentBody;
 
 pub use persistence::comments::CommentRow as Comment;
@@ -42,7 +41,7 @@ pub async fn unfollow(app: &App, reader: &User, username: &str) -> AppResult<Use
 /// Marks (`on`) or unmarks the post `key` names as a favourite of `reader`; answers the post
 /// with its new count.
 pub async fn set_favorite(app: &App, reader: &User, key: PostKey<'_>, on: bool) -> AppResult<Article> {
-    let post = posts::find(app, key).await?;
+    let post = posts::find_for(app, key, Some(reader)).await?;
     if on {
         persistence::social::favorite(app.db(), reader.id, post.id).await?;
     } else {
@@ -52,15 +51,15 @@ pub async fn set_favorite(app: &App, reader: &User, key: PostKey<'_>, on: bool) 
     posts::article(app, PostKey::Id(post.id), Some(reader)).await
 }
 
-async fn post_id(app: &App, slug: &str) -> AppResult<i64> {
-    let (id, _) = persistence::posts::find_id_by_slug(app.db(), slug).await?.ok_or(AppError::NotFound("post"))?;
-    Ok(id)
+/// The id of the post with this slug, if `viewer` may see it.
+async fn post_id(app: &App, slug: &str, viewer: Option<&User>) -> AppResult<i64> {
+    Ok(posts::find_for(app, PostKey::Slug(slug), viewer).await?.id)
 }
 
 /// `author` comments on the post with this slug; answers the comment.
 pub async fn add_comment(app: &App, author: &User, slug: &str, body: CommentBody) -> AppResult<Comment> {
-    let post = post_id(app, slug).await?;
-    let id = persistence::comments::insert(app.db(), post, author.id, body.into_inner(), Utc::now()).await?;
+    let post = post_id(app, slug, Some(author)).await?;
+    let id = persistence::comments::insert(app.db(), post, author.id, body.into_inner(), app.clock().now()).await?;
     persistence::comments::find(app.db(), id).await?.ok_or(AppError::NotFound("comment"))
 }
 
@@ -73,7 +72,7 @@ pub async fn comments(
     limit: u64,
     offset: u64,
 ) -> AppResult<Vec<(Comment, bool)>> {
-    let post = post_id(app, slug).await?;
+    let post = post_id(app, slug, viewer).await?;
     let rows = persistence::comments::list_for_post(app.db(), post, limit, offset).await?;
     let authors: Vec<i64> = rows.iter().map(|c| c.user_id).collect::<HashSet<_>>().into_iter().collect();
     let followed = match viewer {
@@ -93,7 +92,7 @@ pub async fn comments(
 /// ([`AppError::Forbidden`]). [`AppError::NotFound`] when either does not exist, or the comment
 /// is on another post.
 pub async fn delete_comment(app: &App, editor: &User, slug: &str, id: i64) -> AppResult<()> {
-    let post = post_id(app, slug).await?;
+    let post = post_id(app, slug, Some(editor)).await?;
     let comment = persistence::comments::find(app.db(), id)
         .await?
         .filter(|c| c.post_id == post)

@@ -8,6 +8,7 @@ pub mod authz;
 pub mod pagination;
 pub mod password;
 pub mod post;
+pub mod publication;
 pub mod redirect;
 pub mod throttle;
 
@@ -16,3 +17,4 @@ pub use authz::Actor;
 pub use pagination::{PageError, PageLink, PageNumber, Pagination};
 pub use password::{Password, PasswordError, PasswordHasher};
 pub use post::{CommentBody, Content, Description, FieldError, PostError, PostFormat, Tags, Title, slugify};
+pub use publication::{Intent, PostState, Publication, TimeError, TimeZone};

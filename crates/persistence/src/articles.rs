@@ -32,6 +32,8 @@ pub struct ArticleRow {
     pub user_id: i64,
     /// `text` or `markdown`.
     pub format: String,
+    /// `draft`, `scheduled` or `published`.
+    pub state: String,
     /// The author's username.
     pub author_username: String,
     /// The author's biography.
@@ -70,6 +72,7 @@ fn select() -> Select<post::Entity> {
             post::Column::UpdatedAt,
             post::Column::UserId,
             post::Column::Format,
+            post::Column::State,
         ])
         .column_as(user::Column::Username, "author_username")
         .column_as(user::Column::Bio, "author_bio")
@@ -95,7 +98,9 @@ fn select() -> Select<post::Entity> {
         .join(JoinType::InnerJoin, post::Relation::User.def())
 }
 
-fn filtered<E: EntityTrait>(mut query: Select<E>, filter: &Filter) -> Select<E> {
+/// The visible posts `filter` picks.
+fn filtered<E: EntityTrait>(query: Select<E>, filter: &Filter) -> Select<E> {
+    let mut query = query.filter(crate::posts::visible());
     if let Some(tag) = &filter.tag {
         let ids = Query::select()
             .column(post_tag::Column::PostId)
@@ -138,7 +143,7 @@ fn filtered<E: EntityTrait>(mut query: Select<E>, filter: &Filter) -> Select<E> 
     query
 }
 
-/// One page of the filtered posts, newest first, and how many there are in all. A page past the
+/// One page of the visible posts the filter picks, newest first, and how many there are in all. A page past the
 /// end is empty (whatever the offset: databases take offsets up to `i64::MAX` only).
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -182,12 +187,12 @@ pub async fn list(
     Ok((rows, count))
 }
 
-/// The post with this slug.
+/// The post with this slug, whatever its state.
 pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<ArticleRow>, DbErr> {
     select().filter(post::Column::Slug.eq(slug)).into_model::<ArticleRow>().one(db).await
 }
 
-/// The post with this id.
+/// The post with this id, whatever its state.
 pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<ArticleRow>, DbErr> {
     select().filter(post::Column::Id.eq(id)).into_model::<ArticleRow>().one(db).await
 }

@@ -42,6 +42,8 @@ pub struct PostWithAuthor {
     pub excerpt: Option<String>,
     /// Words in the body.
     pub word_count: i32,
+    /// `draft`, `scheduled` or `published` (`domain::PostState`).
+    pub state: String,
 }
 
 /// What a new post stores.
@@ -57,6 +59,8 @@ pub struct NewPost {
     pub description: String,
     /// The body as rendered.
     pub rendered: Rendered,
+    /// Its state and publish time.
+    pub publication: (domain::PostState, DateTime<Utc>),
 }
 
 /// What is rendered from a body when it is saved.
@@ -70,6 +74,14 @@ pub struct Rendered {
     pub excerpt: String,
     /// Words in the body.
     pub words: i32,
+}
+
+/// The one visibility rule, as the database applies it: a post readers may see is published
+/// (a scheduled post becomes published when its time comes: [`publish_due`]). Every listing
+/// for readers filters with it; the listings' indexes lead with the state for it.
+pub fn visible() -> Expr {
+    use sea_orm::sea_query::ExprTrait;
+    Expr::col((post::Entity, post::Column::State)).eq(domain::PostState::Published.as_str())
 }
 
 fn with_author() -> Select<post::Entity> {
@@ -88,6 +100,7 @@ fn with_author() -> Select<post::Entity> {
             post::Column::BodyHtml,
             post::Column::Excerpt,
             post::Column::WordCount,
+            post::Column::State,
         ])
         .column_as(user::Column::Username, "author_username")
         .column_as(user::Column::ImageFile, "author_image_file")
@@ -127,24 +140,27 @@ fn suffixed(base: &str) -> String {
     format!("{base}-{:08x}", rand::random::<u32>())
 }
 
-/// Stores many posts in one statement (demo data); each comes with its own date.
-pub async fn insert_many(db: &impl ConnectionTrait, posts: Vec<(NewPost, DateTime<Utc>)>) -> Result<(), DbErr> {
+/// Stores many posts in one statement (demo data); each comes with its own publication.
+pub async fn insert_many(db: &impl ConnectionTrait, posts: Vec<NewPost>) -> Result<(), DbErr> {
     if posts.is_empty() {
         return Ok(());
     }
-    let models = posts.into_iter().map(|(new, at)| {
+    let models = posts.into_iter().map(|new| {
         let slug = suffixed(&domain::slugify(new.title.as_str()));
+        let at = new.publication.1;
         new_model(new, slug, at)
     });
     post::Entity::insert_many(models).exec(db).await.map(|_| ())
 }
 
-fn new_model(new: NewPost, slug: String, at: DateTime<Utc>) -> post::ActiveModel {
+fn new_model(new: NewPost, slug: String, now: DateTime<Utc>) -> post::ActiveModel {
+    let (state, at) = new.publication;
     post::ActiveModel {
         title: Set(new.title.into_inner()),
         content: Set(new.content.into_inner()),
         date_posted: Set(at),
-        updated_at: Set(at),
+        updated_at: Set(now),
+        state: Set(state.as_str().to_owned()),
         user_id: Set(new.user_id),
         slug: Set(Some(slug)),
         description: Set(new.description),
@@ -193,6 +209,7 @@ pub async fn list_newest(
     let mut ids = Query::select();
     ids.column(post::Column::Id)
         .from(post::Entity)
+        .and_where(visible())
         .order_by(post::Column::DatePosted, order.clone())
         .order_by(post::Column::Id, order)
         .limit(take)
@@ -232,6 +249,7 @@ pub async fn newest_page(
     let ids = Query::select()
         .column(post::Column::Id)
         .from(post::Entity)
+        .and_where(visible())
         .order_by(post::Column::DatePosted, Order::Desc)
         .order_by(post::Column::Id, Order::Desc)
         .limit(limit)
@@ -277,6 +295,7 @@ pub async fn author_page(
         .from(post::Entity)
         // `=` (not `IN`): one author, so the index on (user_id, date_posted) gives the order.
         .and_where(Expr::col((post::Entity, post::Column::UserId)).eq(Expr::SubQuery(None, Box::new(author_id.into()))))
+        .and_where(visible())
         .order_by(post::Column::DatePosted, Order::Desc)
         .order_by(post::Column::Id, Order::Desc)
         .limit(limit)
@@ -307,6 +326,7 @@ pub async fn author_page(
         post_column(post::Column::BodyHtml, "body_html"),
         post_column(post::Column::Excerpt, "excerpt"),
         post_column(post::Column::WordCount, "word_count"),
+        post_column(post::Column::State, "state"),
         (Expr::col((user::Entity, user::Column::Username)), "post_author_username".to_owned()),
         (Expr::col((user::Entity, user::Column::ImageFile)), "post_author_image_file".to_owned()),
     ] {
@@ -329,8 +349,8 @@ pub async fn author_page(
     Ok(Some((account, posts, u64::try_from(total).unwrap_or(0))))
 }
 
-/// Changes a post's title and body (and, through the API, its description). A new title gives a
-/// new slug.
+/// Changes a post's title and body (and, through the API, its description; from the site's
+/// editor, its state and publish time). A new title gives a new slug.
 pub async fn update(
     db: &(impl ConnectionTrait + TransactionTrait),
     id: i64,
@@ -338,6 +358,7 @@ pub async fn update(
     content: domain::Content,
     description: Option<String>,
     rendered: Rendered,
+    publication: Option<(domain::PostState, DateTime<Utc>)>,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
     let current = post::Entity::find_by_id(id).one(db).await?.ok_or_else(|| DbErr::RecordNotFound("post".into()))?;
@@ -362,6 +383,10 @@ pub async fn update(
         };
         if let Some(description) = &description {
             model.description = Set(description.clone());
+        }
+        if let Some((state, at)) = publication {
+            model.state = Set(state.as_str().to_owned());
+            model.date_posted = Set(at);
         }
         let attempt = db.begin().await?;
         match model.update(&attempt).await {
@@ -403,7 +428,7 @@ pub async fn max_id(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
     Ok(last.unwrap_or(0))
 }
 
-/// A page of the posts with `tag`, newest first, and how many have it.
+/// A page of the visible posts with `tag`, newest first, and how many there are.
 pub async fn tagged_page(
     db: &impl ConnectionTrait,
     tag: &str,
@@ -418,12 +443,16 @@ pub async fn tagged_page(
             .and_where(post_tag::Column::Tag.eq(tag))
             .to_owned()
     };
-    let total =
-        sea_orm::PaginatorTrait::count(post_tag::Entity::find().filter(post_tag::Column::Tag.eq(tag)), db).await?;
+    let total = sea_orm::PaginatorTrait::count(
+        post::Entity::find().filter(visible()).filter(post::Column::Id.in_subquery(tagged())),
+        db,
+    )
+    .await?;
     if offset >= total {
         return Ok((Vec::new(), total));
     }
     let rows = with_author()
+        .filter(visible())
         .filter(post::Column::Id.in_subquery(tagged()))
         .order_by_desc(post::Column::DatePosted)
         .order_by_desc(post::Column::Id)
@@ -433,6 +462,48 @@ pub async fn tagged_page(
         .all(db)
         .await?;
     Ok((rows, total))
+}
+
+/// A page of `author`'s drafts and scheduled posts, the latest saved first, and how many there
+/// are.
+pub async fn unpublished_page(
+    db: &impl ConnectionTrait,
+    author: i64,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
+    let unpublished = || {
+        post::Entity::find().filter(post::Column::UserId.eq(author)).filter(
+            post::Column::State.is_in([domain::PostState::Draft.as_str(), domain::PostState::Scheduled.as_str()]),
+        )
+    };
+    let total = sea_orm::PaginatorTrait::count(unpublished(), db).await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let ids = unpublished().select_only().column(post::Column::Id).into_query();
+    let rows = with_author()
+        .filter(post::Column::Id.in_subquery(ids))
+        .order_by_desc(post::Column::UpdatedAt)
+        .order_by_desc(post::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .into_model::<PostWithAuthor>()
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// Publishes every scheduled post whose time has come (by `now`); answers how many. Safe to run
+/// on every instance at once: a post is published once, and the triggers count it once.
+pub async fn publish_due(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
+    let done = post::Entity::update_many()
+        .col_expr(post::Column::State, Expr::value(domain::PostState::Published.as_str()))
+        .filter(post::Column::State.eq(domain::PostState::Scheduled.as_str()))
+        .filter(post::Column::DatePosted.lte(now))
+        .exec(db)
+        .await?;
+    Ok(done.rows_affected)
 }
 
 /// Up to `limit` posts with an id above `after`, by id, as (id, format, body): for rendering

@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::DbErr;
-use crate::entity::{favorite, follow, post_tag};
+use crate::entity::{favorite, follow, post, post_tag};
 
 /// Makes `follower` follow `followee` (again is fine).
 pub async fn follow(db: &impl ConnectionTrait, follower: i64, followee: i64) -> Result<(), DbErr> {
@@ -111,17 +111,24 @@ pub async fn tags_of(db: &impl ConnectionTrait, posts: &[i64]) -> Result<HashMap
     Ok(out)
 }
 
-/// Every tag in use, most used first.
+/// Every tag of a visible post, most used first.
 pub async fn all_tags(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
     Ok(tag_counts(db).await?.into_iter().map(|(tag, _)| tag).collect())
 }
 
-/// Every tag in use (the 1,000 most used) with how many posts have it, most used first.
+/// Every tag of a visible post (the 1,000 most used) with how many visible posts have it, most
+/// used first.
 pub async fn tag_counts(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
+    let visible = sea_orm::sea_query::Query::select()
+        .column(post::Column::Id)
+        .from(post::Entity)
+        .and_where(crate::posts::visible())
+        .to_owned();
     post_tag::Entity::find()
         .select_only()
         .column(post_tag::Column::Tag)
         .column_as(Expr::expr(Func::count(Expr::col(post_tag::Column::PostId))), "n")
+        .filter(post_tag::Column::PostId.in_subquery(visible))
         .group_by(post_tag::Column::Tag)
         .order_by_desc(Expr::expr(Func::count(Expr::col(post_tag::Column::PostId))))
         .order_by_asc(post_tag::Column::Tag)

@@ -31,6 +31,8 @@ pub struct User {
     pub bio: Option<String>,
     /// A picture given by URL through the API, used when there is no uploaded one.
     pub image_url: Option<String>,
+    /// The IANA name of the time zone publish times are shown in; none is UTC.
+    pub time_zone: Option<String>,
 }
 
 impl From<user::Model> for User {
@@ -47,6 +49,7 @@ impl From<user::Model> for User {
             created_at: m.created_at,
             bio: m.bio,
             image_url: m.image_url,
+            time_zone: m.time_zone,
         }
     }
 }
@@ -81,6 +84,8 @@ pub struct ProfileUpdate {
     pub bio: Option<Option<String>>,
     /// New picture URL.
     pub image_url: Option<Option<String>>,
+    /// New time zone (`Some(None)`: UTC).
+    pub time_zone: Option<Option<String>>,
 }
 
 /// Why an account could not be stored.
@@ -219,6 +224,9 @@ pub async fn update_profile(db: &impl ConnectionTrait, id: i64, update: ProfileU
     }
     if let Some(image_url) = update.image_url {
         model.image_url = Set(image_url);
+    }
+    if let Some(time_zone) = update.time_zone {
+        model.time_zone = Set(time_zone);
     }
     if model.is_changed() {
         model.update(db).await.map_err(classify)?;

@@ -24,6 +24,7 @@ const PRIVATE_PATHS: &[&str] = &[
     "/account",
     "/password",
     "/post/new",
+    "/drafts",
     "/reset_password",
     "/login",
     "/register",

@@ -135,10 +135,23 @@ pub struct PostView {
     pub can_modify: bool,
     /// Its tags (templates link each to `/tag/{{ tag | urlencode_strict }}`).
     pub tags: Vec<String>,
+    /// For a post readers cannot see yet: "Draft", or "Scheduled for <time> (<zone>)" in the
+    /// viewer's time zone.
+    pub badge: Option<String>,
 }
 
 impl PostView {
     pub fn new(p: Post, viewer: Option<&CurrentUser>) -> Self {
+        let zone = viewer.map_or(domain::TimeZone::UTC, |v| app::accounts::time_zone(&v.user));
+        let badge = match domain::PostState::from_stored(&p.state) {
+            domain::PostState::Published => None,
+            domain::PostState::Draft => Some("Draft".to_owned()),
+            domain::PostState::Scheduled => Some(format!(
+                "Scheduled for {} ({})",
+                zone.format(p.date_posted, crate::routes::site::posts::TIME_FORMAT),
+                zone.name()
+            )),
+        };
         let summary = if p.description.trim().is_empty() { p.excerpt.unwrap_or_default() } else { p.description };
         Self {
             id: p.id,
@@ -157,6 +170,7 @@ impl PostView {
             author_in_url: rocket::http::RawStr::new(&p.author_username).percent_encode().to_string(),
             author_username: p.author_username,
             tags: Vec::new(),
+            badge,
         }
     }
 

@@ -71,6 +71,11 @@ pub async fn find_by_username(app: &App, username: &str) -> AppResult<User> {
     persistence::users::find_by_username(app.db(), username).await?.ok_or(AppError::NotFound("account"))
 }
 
+/// The zone `account` reads and is shown publish times in (UTC unless chosen).
+pub fn time_zone(account: &User) -> domain::TimeZone {
+    domain::TimeZone::from_stored(account.time_zone.as_deref())
+}
+
 /// The account with this id.
 pub async fn get(app: &App, id: i64) -> AppResult<User> {
     persistence::users::find_by_id(app.db(), id).await?.ok_or(AppError::NotFound("account"))
@@ -94,6 +99,8 @@ pub struct ProfileChanges {
     pub image_url: Option<Option<String>>,
     /// An uploaded picture, as sent: decoded only once everything else is known to be fine.
     pub picture: Option<Vec<u8>>,
+    /// The zone publish times are read and shown in.
+    pub time_zone: Option<domain::TimeZone>,
     /// A new password: see [`change_password`] for what that ends.
     pub password: Option<Password>,
     /// The account's current password, as typed. When given, a new email is only taken with it
@@ -161,6 +168,7 @@ pub async fn update_profile(app: &App, account: &User, changes: ProfileChanges) 
         last_name: changes.last_name,
         bio: changes.bio,
         image_url: changes.image_url,
+        time_zone: changes.time_zone.map(domain::TimeZone::stored),
     };
     let outcome: AppResult<()> = async {
         let txn = persistence::begin_write(db).await?;

@@ -1,13 +1,14 @@
-//! Posts, the same for every door: publishing, editing, deleting, one post, the home listing
-//! and an author's, and the API's article listings with their tags and favourites.
+//! Posts, the same for every door: writing (published, draft or scheduled), editing, deleting,
+//! one post, the home listing, an author's and a tag's, the author's unpublished posts, and the
+//! API's article listings with their tags and favourites. Readers see published posts only;
+//! drafts and scheduled posts are their author's and the moderators' ([`may_see`]).
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
 mod render;
 
-use chrono::Utc;
-use domain::{Content, PageNumber, Pagination, PostFormat, Title};
+use domain::{Content, Intent, PageNumber, Pagination, PostFormat, PostState, Publication, Title};
 
 pub(crate) use render::render;
 
@@ -36,6 +37,8 @@ pub struct NewPost {
     pub description: String,
     /// Its tags (checked by `domain::Tags`).
     pub tags: Vec<String>,
+    /// Publish now, keep as a draft, or schedule.
+    pub intent: Intent,
 }
 
 /// Changes to a post: `None` leaves a field as it is. A new title gives a new slug.
@@ -49,6 +52,17 @@ pub struct PostChanges {
     pub description: Option<String>,
     /// Replaces the tags.
     pub tags: Option<Vec<String>>,
+    /// Publishes, unpublishes or schedules it; `None` leaves its state and publish time.
+    pub intent: Option<Intent>,
+}
+
+/// A post just saved: its id, and the state and publish time the save gave it.
+#[derive(Debug, Clone, Copy)]
+pub struct Saved {
+    /// Its id.
+    pub id: i64,
+    /// Its state and publish time.
+    pub publication: Publication,
 }
 
 /// A post as the API shows it: the row, its tags, and what the viewer favours and follows.
@@ -64,10 +78,12 @@ pub struct Article {
     pub following: bool,
 }
 
-/// Publishes a post by `author`; answers its id.
-pub async fn publish(app: &App, author: &User, new: NewPost) -> AppResult<i64> {
+/// Saves a new post by `author`, published, a draft or scheduled as `new.intent` asks.
+pub async fn create(app: &App, author: &User, new: NewPost) -> AppResult<Saved> {
     // Every new post is Markdown, from the site and the API alike.
     let rendered = render(PostFormat::Markdown, new.content.as_str()).await?;
+    let now = app.clock().now();
+    let publication = Publication::decide(new.intent, None, now);
     let txn = persistence::begin_write(app.db()).await?;
     let row = persistence::posts::NewPost {
         user_id: author.id,
@@ -75,13 +91,14 @@ pub async fn publish(app: &App, author: &User, new: NewPost) -> AppResult<i64> {
         content: new.content,
         description: new.description,
         rendered,
+        publication: (publication.state, publication.at),
     };
-    let (id, _) = persistence::posts::insert(&txn, row, Utc::now()).await?;
+    let (id, _) = persistence::posts::insert(&txn, row, now).await?;
     if !new.tags.is_empty() {
         persistence::social::set_tags(&txn, id, &new.tags).await?;
     }
     txn.commit().await?;
-    Ok(id)
+    Ok(Saved { id, publication })
 }
 
 /// `content` as its post would show it, without saving anything (the editor's preview).
@@ -89,27 +106,35 @@ pub async fn preview(content: &Content) -> AppResult<String> {
     Ok(render(PostFormat::Markdown, content.as_str()).await?.html.unwrap_or_default())
 }
 
+/// Whether `viewer` may see a post in `state` by `author`: everyone when it is visible (the
+/// one visibility rule: [`PostState::is_visible`]), else its author and moderators only.
+pub fn may_see(viewer: Option<&User>, state: &str, author: i64) -> bool {
+    PostState::from_stored(state).is_visible() || viewer.is_some_and(|v| actor(v).may_modify(author))
+}
+
 /// The post `key` names, if `editor` may change it: [`AppError::NotFound`] when there is no
-/// such post, [`AppError::Forbidden`] when it is someone else's and `editor` no moderator.
+/// such post (or it is someone else's draft), [`AppError::Forbidden`] when it is someone
+/// else's and `editor` no moderator.
 pub async fn editable(app: &App, editor: &User, key: PostKey<'_>) -> AppResult<ArticleRow> {
-    let row = find(app, key).await?;
+    let row = find_for(app, key, Some(editor)).await?;
     if !actor(editor).may_modify(row.user_id) {
         return Err(AppError::Forbidden);
     }
     Ok(row)
 }
 
-pub(crate) async fn find(app: &App, key: PostKey<'_>) -> AppResult<ArticleRow> {
+/// The post `key` names, if `viewer` may see it ([`may_see`]); [`AppError::NotFound`] otherwise,
+/// so that a draft's existence is not revealed.
+pub(crate) async fn find_for(app: &App, key: PostKey<'_>, viewer: Option<&User>) -> AppResult<ArticleRow> {
     let found = match key {
         PostKey::Id(id) => persistence::articles::find_by_id(app.db(), id).await?,
         PostKey::Slug(slug) => persistence::articles::find_by_slug(app.db(), slug).await?,
     };
-    found.ok_or(AppError::NotFound("post"))
+    found.filter(|row| may_see(viewer, &row.state, row.user_id)).ok_or(AppError::NotFound("post"))
 }
 
-/// Changes the post `key` names (its author or a moderator only, as [`editable`]); answers its
-/// id.
-pub async fn edit(app: &App, editor: &User, key: PostKey<'_>, changes: PostChanges) -> AppResult<i64> {
+/// Changes the post `key` names (its author or a moderator only, as [`editable`]).
+pub async fn edit(app: &App, editor: &User, key: PostKey<'_>, changes: PostChanges) -> AppResult<Saved> {
     let row = editable(app, editor, key).await?;
     let title = match changes.title {
         Some(t) => t,
@@ -121,13 +146,20 @@ pub async fn edit(app: &App, editor: &User, key: PostKey<'_>, changes: PostChang
     };
     // A post keeps its format: a plain-text post edited stays plain text, shown as before.
     let rendered = render(PostFormat::from_stored(&row.format), content.as_str()).await?;
+    let now = app.clock().now();
+    let current = (PostState::from_stored(&row.state), row.date_posted);
+    let publication = match changes.intent {
+        Some(intent) => Publication::decide(intent, Some(current), now),
+        None => Publication { state: current.0, at: current.1, schedule_was_past: false },
+    };
     let txn = persistence::begin_write(app.db()).await?;
-    persistence::posts::update(&txn, row.id, title, content, changes.description, rendered, Utc::now()).await?;
+    let moved = changes.intent.map(|_| (publication.state, publication.at));
+    persistence::posts::update(&txn, row.id, title, content, changes.description, rendered, moved, now).await?;
     if let Some(tags) = changes.tags {
         persistence::social::set_tags(&txn, row.id, &tags).await?;
     }
     txn.commit().await?;
-    Ok(row.id)
+    Ok(Saved { id: row.id, publication })
 }
 
 /// Deletes the post `key` names with its comments, tags and favourites (its author or a
@@ -138,9 +170,29 @@ pub async fn delete(app: &App, editor: &User, key: PostKey<'_>) -> AppResult<()>
     Ok(())
 }
 
-/// One post, for its page.
-pub async fn show(app: &App, id: i64) -> AppResult<Post> {
-    persistence::posts::find_by_id(app.db(), id).await?.ok_or(AppError::NotFound("post"))
+/// One post, for its page, if `viewer` may see it ([`may_see`]).
+pub async fn show(app: &App, id: i64, viewer: Option<&User>) -> AppResult<Post> {
+    persistence::posts::find_by_id(app.db(), id)
+        .await?
+        .filter(|post| may_see(viewer, &post.state, post.user_id))
+        .ok_or(AppError::NotFound("post"))
+}
+
+/// Page `page` of `author`'s drafts and scheduled posts, the latest saved first.
+pub async fn unpublished(app: &App, author: &User, page: Option<&str>) -> AppResult<(Vec<Post>, Pagination)> {
+    let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
+    let per_page = app.settings().posts_per_page;
+    let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+    let (rows, total) = persistence::posts::unpublished_page(app.db(), author.id, per_page, offset).await?;
+    let pagination = Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
+    Ok((rows, pagination))
+}
+
+/// Publishes every scheduled post whose time has come by the app's clock; answers how many.
+/// Every instance runs it each minute ([`crate::maintenance`]); tests run it after moving the
+/// clock.
+pub async fn publish_due(app: &App) -> AppResult<u64> {
+    Ok(persistence::posts::publish_due(app.db(), app.clock().now()).await?)
 }
 
 /// Page `page` (as `?page=` gave it) of everyone's posts, newest first. [`AppError::NotFound`]
@@ -214,7 +266,7 @@ pub async fn tags_of(app: &App, posts: &[Post]) -> AppResult<std::collections::H
 
 /// The post `key` names as the API shows it to `viewer`.
 pub async fn article(app: &App, key: PostKey<'_>, viewer: Option<&User>) -> AppResult<Article> {
-    let row = find(app, key).await?;
+    let row = find_for(app, key, viewer).await?;
     articles_of(app, vec![row], viewer).await?.pop().ok_or(AppError::NotFound("post"))
 }
 

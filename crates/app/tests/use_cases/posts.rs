@@ -1,6 +1,6 @@
 use app::AppError;
 use app::posts::{self, NewPost, PostChanges, PostKey};
-use domain::{Content, Title};
+use domain::{Content, Intent, Title};
 
 use crate::Fixture;
 
@@ -10,6 +10,7 @@ fn post(title: &str, tags: &[&str]) -> NewPost {
         content: Content::parse("Some words.").unwrap(),
         description: "A summary".into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
+        intent: Intent::Publish,
     }
 }
 
@@ -18,7 +19,7 @@ async fn only_the_author_or_a_moderator_edits_or_deletes_a_post() {
     let f = Fixture::new().await;
     let alice = f.account("alice").await;
     let bob = f.account("bob").await;
-    let id = posts::publish(&f.app, &alice, post("Hello", &["rust"])).await.unwrap();
+    let id = posts::create(&f.app, &alice, post("Hello", &["rust"])).await.unwrap().id;
     let retitle = || PostChanges { title: Some(Title::parse("Changed").unwrap()), ..Default::default() };
     assert!(matches!(posts::edit(&f.app, &bob, PostKey::Id(id), retitle()).await, Err(AppError::Forbidden)));
     assert!(matches!(posts::delete(&f.app, &bob, PostKey::Id(id)).await, Err(AppError::Forbidden)));
@@ -33,7 +34,7 @@ async fn only_the_author_or_a_moderator_edits_or_deletes_a_post() {
     assert_eq!((shown.row.title.as_str(), shown.tags.as_slice()), ("Changed", &["rust".to_owned()][..]));
     assert_eq!(shown.row.content, "Some words.", "what was not sent stays");
     posts::delete(&f.app, &alice, PostKey::Slug("changed")).await.unwrap();
-    assert!(matches!(posts::show(&f.app, id).await, Err(AppError::NotFound("post"))));
+    assert!(matches!(posts::show(&f.app, id, None).await, Err(AppError::NotFound("post"))));
 }
 
 #[tokio::test]
@@ -41,7 +42,7 @@ async fn listings_page_through_the_newest_first_and_refuse_pages_that_do_not_exi
     let f = Fixture::new().await;
     let alice = f.account("alice").await;
     for n in 1..=7 {
-        posts::publish(&f.app, &alice, post(&format!("Post {n}"), &[])).await.unwrap();
+        posts::create(&f.app, &alice, post(&format!("Post {n}"), &[])).await.unwrap();
     }
     let (first, pages) = posts::home_page(&f.app, None).await.unwrap();
     assert_eq!(first.len(), 5);
@@ -66,9 +67,10 @@ async fn bodies_are_stored_rendered_and_rerendering_renders_every_post_again() {
         content: Content::parse("# Hi\n\n```rust\nfn main() {}\n```\n\n<script>x</script>").unwrap(),
         description: String::new(),
         tags: Vec::new(),
+        intent: Intent::Publish,
     };
-    let id = posts::publish(&f.app, &alice, new).await.unwrap();
-    let shown = posts::show(&f.app, id).await.unwrap();
+    let id = posts::create(&f.app, &alice, new).await.unwrap().id;
+    let shown = posts::show(&f.app, id, None).await.unwrap();
     let html = shown.body_html.clone().unwrap();
     assert_eq!(shown.format, "markdown");
     assert!(html.contains(r#"<h1 id="h-hi">"#) && html.contains("hl-storage"), "{html}");
@@ -76,5 +78,111 @@ async fn bodies_are_stored_rendered_and_rerendering_renders_every_post_again() {
     assert_eq!(shown.excerpt.as_deref(), Some("Hi fn main() {}"), "raw HTML is no text");
     assert_eq!(app::maintenance::rerender(&f.app, true).await.unwrap(), 0, "nothing is left unrendered");
     assert_eq!(app::maintenance::rerender(&f.app, false).await.unwrap(), 1);
-    assert_eq!(posts::show(&f.app, id).await.unwrap().body_html.as_deref(), Some(html.as_str()));
+    assert_eq!(posts::show(&f.app, id, None).await.unwrap().body_html.as_deref(), Some(html.as_str()));
+}
+
+/// Every reader-facing listing and count, as `viewer` sees them: the titles on the home page,
+/// the author's page, the tag page and the API list and feed, and the counts beside them.
+async fn seen_by(f: &Fixture, viewer: Option<&app::User>) -> (Vec<String>, Vec<String>, u64, Vec<(String, u64)>) {
+    let titles = |rows: Vec<posts::Post>| rows.into_iter().map(|p| p.title).collect::<Vec<_>>();
+    let (home, pages) = posts::home_page(&f.app, None).await.unwrap();
+    let (_, mine, author_pages) = posts::author_page(&f.app, "alice", None).await.unwrap();
+    assert_eq!(pages.total_items, author_pages.total_items, "one author: both counts agree");
+    let (api, count) = posts::list_articles(&f.app, Default::default(), 20, 0, viewer).await.unwrap();
+    assert_eq!(count, pages.total_items, "the API counts what the site does");
+    let api: Vec<String> = api.into_iter().map(|a| a.row.title).collect();
+    assert_eq!(titles(home.clone()), api, "the API lists what the site does");
+    assert_eq!(titles(mine), api);
+    let tagged = match posts::tag_page(&f.app, "news", None).await {
+        Ok((rows, _, total)) => {
+            assert_eq!(total as usize, rows.len());
+            titles(rows)
+        }
+        Err(AppError::NotFound("tag")) => Vec::new(),
+        Err(e) => panic!("{e:?}"),
+    };
+    (api, tagged, pages.total_items, app::social::tag_counts(&f.app).await.unwrap())
+}
+
+#[tokio::test]
+async fn drafts_and_scheduled_posts_are_their_authors_until_their_time_comes_then_everyones_at_once() {
+    let f = Fixture::new().await;
+    let alice = f.account("alice").await;
+    let bob = f.account("bob").await;
+    let new = |title: &str, intent| NewPost { intent, ..post(title, &["news"]) };
+    posts::create(&f.app, &alice, new("Out", Intent::Publish)).await.unwrap();
+    let draft = posts::create(&f.app, &alice, new("Draft", Intent::Draft)).await.unwrap();
+    // Whole seconds, as PostgreSQL keeps microseconds only.
+    let at = chrono::SubsecRound::trunc_subsecs(f.app.clock().now() + chrono::Duration::hours(2), 0);
+    let scheduled = posts::create(&f.app, &alice, new("Later", Intent::Schedule(at))).await.unwrap();
+    assert_eq!(scheduled.publication.state, domain::PostState::Scheduled);
+
+    let only_out = (vec!["Out".to_owned()], vec!["Out".to_owned()], 1, vec![("news".to_owned(), 1)]);
+    assert_eq!(seen_by(&f, None).await, only_out);
+    assert_eq!(seen_by(&f, Some(&alice)).await, only_out, "listings are the same for the author");
+    for id in [draft.id, scheduled.id] {
+        assert!(matches!(posts::show(&f.app, id, None).await, Err(AppError::NotFound("post"))));
+        assert!(matches!(posts::show(&f.app, id, Some(&bob)).await, Err(AppError::NotFound("post"))));
+        assert!(posts::show(&f.app, id, Some(&alice)).await.is_ok(), "its author sees it");
+        let key = PostKey::Id(id);
+        assert!(matches!(posts::article(&f.app, key, Some(&bob)).await, Err(AppError::NotFound("post"))));
+        let retitle = PostChanges { title: Some(Title::parse("Mine now").unwrap()), ..Default::default() };
+        assert!(
+            matches!(posts::edit(&f.app, &bob, key, retitle).await, Err(AppError::NotFound("post"))),
+            "someone else's draft is not found, not forbidden"
+        );
+        assert!(matches!(app::social::set_favorite(&f.app, &bob, key, true).await, Err(AppError::NotFound("post"))));
+    }
+    let slug = posts::article(&f.app, PostKey::Id(draft.id), Some(&alice)).await.unwrap().row.slug.unwrap();
+    let body = domain::CommentBody::parse("First!").unwrap();
+    assert!(matches!(app::social::add_comment(&f.app, &bob, &slug, body).await, Err(AppError::NotFound("post"))));
+    assert!(matches!(app::social::comments(&f.app, &slug, None, 10, 0).await, Err(AppError::NotFound("post"))));
+    let moderator = app::accounts::set_moderator(&f.app, "bob", true).await.unwrap();
+    assert!(posts::show(&f.app, draft.id, Some(&moderator)).await.is_ok(), "moderators see drafts");
+    let (unpublished, pages) = posts::unpublished(&f.app, &alice, None).await.unwrap();
+    assert_eq!(unpublished.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(), ["Later", "Draft"]);
+    assert_eq!(pages.total_items, 2);
+    assert_eq!(posts::unpublished(&f.app, &moderator, None).await.unwrap().0.len(), 0, "one's own only");
+
+    // Nothing happens before the time, then the step publishes it everywhere at once.
+    f.app.clock().advance(std::time::Duration::from_secs(3600));
+    assert_eq!(posts::publish_due(&f.app).await.unwrap(), 0);
+    assert_eq!(seen_by(&f, None).await, only_out);
+    f.app.clock().advance(std::time::Duration::from_secs(3601));
+    assert_eq!(posts::publish_due(&f.app).await.unwrap(), 1);
+    assert_eq!(posts::publish_due(&f.app).await.unwrap(), 0, "published once");
+    let both = vec!["Later".to_owned(), "Out".to_owned()];
+    assert_eq!(seen_by(&f, None).await, (both.clone(), both, 2, vec![("news".to_owned(), 2)]));
+    let shown = posts::show(&f.app, scheduled.id, None).await.unwrap();
+    assert_eq!(shown.date_posted, at, "it is dated at its time");
+
+    // Publishing the draft dates it now: it comes first.
+    let publish = PostChanges { intent: Some(Intent::Publish), ..Default::default() };
+    let saved = posts::edit(&f.app, &alice, PostKey::Id(draft.id), publish).await.unwrap();
+    assert!(saved.publication.at <= f.app.clock().now(), "published now");
+    assert!(saved.publication.at > at);
+    let (titles, _, count, tags) = seen_by(&f, None).await;
+    assert_eq!(
+        (titles, count, tags),
+        (vec!["Draft".into(), "Later".into(), "Out".into()], 3, vec![("news".into(), 3)])
+    );
+
+    // Unpublishing takes it out of every listing and count again; deleting a draft counts nothing.
+    let unpublish = PostChanges { intent: Some(Intent::Draft), ..Default::default() };
+    posts::edit(&f.app, &alice, PostKey::Id(draft.id), unpublish).await.unwrap();
+    assert_eq!(seen_by(&f, None).await.2, 2);
+    posts::delete(&f.app, &alice, PostKey::Id(draft.id)).await.unwrap();
+    assert_eq!(seen_by(&f, None).await.2, 2);
+}
+
+#[tokio::test]
+async fn scheduling_for_a_time_already_past_publishes_now() {
+    let f = Fixture::new().await;
+    let alice = f.account("alice").await;
+    let past = f.app.clock().now() - chrono::Duration::minutes(5);
+    let saved =
+        posts::create(&f.app, &alice, NewPost { intent: Intent::Schedule(past), ..post("Late", &[]) }).await.unwrap();
+    assert!(saved.publication.schedule_was_past);
+    assert_eq!(saved.publication.state, domain::PostState::Published);
+    assert!(posts::show(&f.app, saved.id, None).await.is_ok());
 }

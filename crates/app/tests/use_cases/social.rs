@@ -11,8 +11,9 @@ async fn publish(f: &Fixture, author: &app::User, title: &str) -> i64 {
         content: Content::parse("Words.").unwrap(),
         description: String::new(),
         tags: vec!["news".into()],
+        intent: domain::Intent::Publish,
     };
-    app::posts::publish(&f.app, author, new).await.unwrap()
+    app::posts::create(&f.app, author, new).await.unwrap().id
 }
 
 #[tokio::test]

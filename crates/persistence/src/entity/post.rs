@@ -20,6 +20,7 @@ pub struct Model {
     #[sea_orm(column_type = "Text", nullable)]
     pub excerpt: Option<String>,
     pub word_count: i32,
+    pub state: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ pub struct Model {
     pub bio: Option<String>,
     pub image_url: Option<String>,
     pub username_skeleton: Option<String>,
+    pub time_zone: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -172,7 +172,8 @@ impl TryFrom<&NewArticle> for NewPost {
         let content =
             Content::parse(b.body.as_deref().unwrap_or_default()).map_err(|e| ApiError::invalid("body", e))?;
         let tags = tags_of(b.tag_list.as_deref().unwrap_or_default())?;
-        Ok(NewPost { title, content, description, tags })
+        // The API has no drafts: an article is published at once.
+        Ok(NewPost { title, content, description, tags, intent: domain::Intent::Publish })
     }
 }
 
@@ -185,6 +186,7 @@ impl TryFrom<&ArticleChanges> for PostChanges {
             content: b.body.as_deref().map(Content::parse).transpose().map_err(|e| ApiError::invalid("body", e))?,
             description: b.description.as_deref().map(description_of).transpose()?,
             tags: b.tag_list.as_deref().map(tags_of).transpose()?,
+            intent: None,
         })
     }
 }
@@ -209,7 +211,7 @@ pub(super) async fn create_article(
     app: &State<App>,
     config: &State<AppConfig>,
 ) -> ApiResult<Answer> {
-    let id = app::posts::publish(app, &viewer.0, NewPost::try_from(&body.article)?).await?;
+    let id = app::posts::create(app, &viewer.0, NewPost::try_from(&body.article)?).await?.id;
     Ok(one_article(app, config, PostKey::Id(id), Some(&viewer.0)).await?.with_status(Status::Created))
 }
 
@@ -240,7 +242,7 @@ pub(super) async fn update_article(
     // Someone else's article is refused before its changes are looked at.
     app::posts::editable(app, &viewer.0, key).await.map_err(not_the_author)?;
     let changes = PostChanges::try_from(&body.article)?;
-    let id = app::posts::edit(app, &viewer.0, key, changes).await.map_err(not_the_author)?;
+    let id = app::posts::edit(app, &viewer.0, key, changes).await.map_err(not_the_author)?.id;
     one_article(app, config, PostKey::Id(id), Some(&viewer.0)).await
 }
 

@@ -1,8 +1,8 @@
 //! Posts: write, read, update, delete.
 
 use app::App;
-use app::posts::{NewPost, PostChanges, PostKey};
-use domain::{Content, Title};
+use app::posts::{NewPost, PostChanges, PostKey, Saved};
+use domain::{Content, Intent, PostState, TimeZone, Title};
 use rocket::fairing::AdHoc;
 use rocket::form::FromForm;
 use rocket::response::{Flash, Redirect};
@@ -17,7 +17,9 @@ use crate::layout::{Layout, PostView};
 use crate::views::Page;
 
 pub fn stage() -> AdHoc {
-    AdHoc::on_ignite("Posts", |rocket| async { rocket.mount("/", routes![new, create, show, edit, update, delete]) })
+    AdHoc::on_ignite("Posts", |rocket| async {
+        rocket.mount("/", routes![new, create, show, edit, update, delete, drafts])
+    })
 }
 
 #[derive(Debug, FromForm, serde::Serialize)]
@@ -31,7 +33,10 @@ struct PostForm {
     /// Comma-separated.
     #[field(default = String::new())]
     tags: String,
-    /// Which button: `publish` (also when absent) or `preview`.
+    /// `YYYY-MM-DDTHH:MM` in the author's time zone, for `schedule`.
+    #[field(default = String::new())]
+    publish_at: String,
+    /// Which button: `publish` (also when absent), `draft`, `schedule` or `preview`.
     #[field(default = String::new())]
     action: String,
 }
@@ -42,10 +47,12 @@ struct Checked {
     description: String,
     content: Content,
     tags: Vec<String>,
+    /// `None`: a preview.
+    intent: Option<Intent>,
 }
 
 impl PostForm {
-    fn check(&self) -> Result<Checked, FieldErrors> {
+    fn check(&self, zone: TimeZone) -> SiteResult<Result<Checked, FieldErrors>> {
         let mut errors = FieldErrors::default();
         let title = errors.check("title", Title::parse(&self.title));
         let description =
@@ -53,41 +60,76 @@ impl PostForm {
         let content = errors.check("content", Content::parse(&self.content));
         let tags: Vec<&str> = self.tags.split(',').collect();
         let tags = errors.check("tags", domain::Tags::parse(&tags).map(domain::Tags::into_inner));
-        match (title, description, content, tags) {
-            (Some(title), Some(description), Some(content), Some(tags)) if errors.is_empty() => {
-                Ok(Checked { title, description, content, tags })
+        let intent = match self.action.as_str() {
+            "" | "publish" => Some(Some(Intent::Publish)),
+            "draft" => Some(Some(Intent::Draft)),
+            "schedule" => {
+                errors.check("publish_at", zone.parse_local(&self.publish_at)).map(|at| Some(Intent::Schedule(at)))
+            }
+            "preview" => Some(None),
+            _ => return Err(SiteError::unprocessable()),
+        };
+        Ok(match (title, description, content, tags, intent) {
+            (Some(title), Some(description), Some(content), Some(tags), Some(intent)) if errors.is_empty() => {
+                Ok(Checked { title, description, content, tags, intent })
             }
             _ => Err(errors),
+        })
+    }
+}
+
+/// What the editor page needs besides the form: where it posts, its heading, the author's time
+/// zone, and whether the post is published already (its button then says "Update").
+#[derive(serde::Serialize)]
+struct Editor<'a> {
+    legend: &'a str,
+    action: String,
+    zone: &'static str,
+    published: bool,
+}
+
+fn form_page(
+    layout: Layout,
+    editor: Editor<'_>,
+    form: impl serde::Serialize,
+    errors: FieldErrors,
+    preview: &str,
+) -> Page {
+    Page::render("posts/form", context! { layout, editor, form, errors, preview })
+}
+
+/// What the author is told after a save.
+fn saved_message(saved: &Saved, zone: TimeZone, new: bool) -> (&'static str, String) {
+    let p = saved.publication;
+    match p.state {
+        _ if p.schedule_was_past => {
+            ("warning", "The time you chose has already passed, so your post was published now.".to_owned())
         }
+        PostState::Draft => ("success", "Your draft has been saved.".to_owned()),
+        PostState::Scheduled => {
+            ("success", format!("Your post is scheduled for {} ({}).", zone.format(p.at, TIME_FORMAT), zone.name()))
+        }
+        PostState::Published if new => ("success", "Your post has been created!".to_owned()),
+        PostState::Published => ("success", "Your post has been updated!".to_owned()),
     }
-
-    fn previewing(&self) -> bool {
-        self.action == "preview"
-    }
 }
 
-/// The form again, with the post rendered above it as it would show.
-async fn preview_page(layout: Layout, legend: &str, action: &str, f: &PostForm, content: &Content) -> SiteResult<Page> {
-    let preview = app::posts::preview(content).await?;
-    Ok(Page::render(
-        "posts/form",
-        context! { layout, legend, action, form: f, errors: FieldErrors::default(), preview },
-    ))
-}
-
-fn form_template(layout: Layout, legend: &str, action: &str, form: impl serde::Serialize, errors: FieldErrors) -> Page {
-    Page::render("posts/form", context! { layout, legend, action, form, errors, preview: "" })
-}
+/// How publish times are shown: "December 24, 2026 at 18:30".
+pub const TIME_FORMAT: &str = "%B %-d, %Y at %H:%M";
 
 /// A post id from the path: anything but a number is no post.
 fn post_id(raw: &str) -> SiteResult<i64> {
     raw.parse::<i64>().map_err(|_| SiteError::not_found())
 }
 
+fn new_editor(zone: TimeZone) -> Editor<'static> {
+    Editor { legend: "New Post", action: uri!(create).to_string(), zone: zone.name(), published: false }
+}
+
 #[get("/post/new")]
-fn new(layout: Layout, _user: CurrentUser) -> Page {
-    let form = context! { title: "", description: "", content: "", tags: "" };
-    form_template(layout, "New Post", "/post/new", form, FieldErrors::default())
+fn new(layout: Layout, user: CurrentUser) -> Page {
+    let form = context! { title: "", description: "", content: "", tags: "", publish_at: "" };
+    form_page(layout, new_editor(app::accounts::time_zone(&user.user)), form, FieldErrors::default(), "")
 }
 
 #[post("/post/new", data = "<form>")]
@@ -98,38 +140,50 @@ async fn create(
     app: &State<App>,
 ) -> SiteResult<Reply> {
     let f = form.0.value.ok_or_else(SiteError::unprocessable)?;
-    let checked = match f.check() {
+    let zone = app::accounts::time_zone(&user.user);
+    let checked = match f.check(zone)? {
         Ok(checked) => checked,
-        Err(errors) => return Ok(Reply::Page(form_template(layout, "New Post", "/post/new", &f, errors))),
+        Err(errors) => return Ok(Reply::Page(form_page(layout, new_editor(zone), &f, errors, ""))),
     };
-    if f.previewing() {
-        return Ok(Reply::Page(preview_page(layout, "New Post", "/post/new", &f, &checked.content).await?));
-    }
-    let Checked { title, description, content, tags } = checked;
-    let new = NewPost { title, content, description, tags };
-    let id = app::posts::publish(app, &user.user, new).await?;
-    Ok(Reply::Flash(Flash::success(Redirect::to(uri!(show(id.to_string()))), "Your post has been created!")))
+    let Checked { title, description, content, tags, intent } = checked;
+    let Some(intent) = intent else {
+        let preview = app::posts::preview(&content).await?;
+        return Ok(Reply::Page(form_page(layout, new_editor(zone), &f, FieldErrors::default(), &preview)));
+    };
+    let saved = app::posts::create(app, &user.user, NewPost { title, content, description, tags, intent }).await?;
+    let (kind, message) = saved_message(&saved, zone, true);
+    Ok(Reply::Flash(Flash::new(Redirect::to(uri!(show(saved.id.to_string()))), kind, message)))
 }
 
 #[get("/post/<id>")]
 async fn show(id: &str, layout: Layout, viewer: Option<CurrentUser>, app: &State<App>) -> SiteResult<Page> {
-    let post = app::posts::show(app, post_id(id)?).await?;
+    let post = app::posts::show(app, post_id(id)?, viewer.as_ref().map(|v| &v.user)).await?;
     let tags = app::posts::tags_of(app, std::slice::from_ref(&post)).await?.remove(&post.id).unwrap_or_default();
     let post = PostView::new(post, viewer.as_ref()).with_tags(tags);
     Ok(Page::render("posts/show", context! { layout, post }))
 }
 
+fn update_editor(id: i64, zone: TimeZone, published: bool) -> Editor<'static> {
+    Editor { legend: "Update Post", action: uri!(update(id.to_string())).to_string(), zone: zone.name(), published }
+}
+
 #[get("/post/<id>/update")]
 async fn edit(id: &str, layout: Layout, user: CurrentUser, app: &State<App>) -> SiteResult<Page> {
     let key = PostKey::Id(post_id(id)?);
-    app::posts::editable(app, &user.user, key).await?;
     let post = app::posts::article(app, key, Some(&user.user)).await?;
-    let action = uri!(update(post.row.id.to_string())).to_string();
+    app::posts::editable(app, &user.user, key).await?;
+    let zone = app::accounts::time_zone(&user.user);
+    let state = PostState::from_stored(&post.row.state);
+    let publish_at = match state {
+        PostState::Scheduled => zone.to_local_input(post.row.date_posted),
+        _ => String::new(),
+    };
     let form = context! {
         title: post.row.title, description: post.row.description, content: post.row.content,
-        tags: post.tags.join(", "),
+        tags: post.tags.join(", "), publish_at,
     };
-    Ok(form_template(layout, "Update Post", &action, form, FieldErrors::default()))
+    let editor = update_editor(post.row.id, zone, state == PostState::Published);
+    Ok(form_page(layout, editor, form, FieldErrors::default(), ""))
 }
 
 #[post("/post/<id>/update", data = "<form>")]
@@ -144,19 +198,27 @@ async fn update(
     // Someone else's post is refused before its form is looked at.
     let post = app::posts::editable(app, &user.user, key).await?;
     let f = form.0.value.ok_or_else(SiteError::unprocessable)?;
-    let action = uri!(update(post.id.to_string())).to_string();
-    let checked = match f.check() {
+    let zone = app::accounts::time_zone(&user.user);
+    let editor = || update_editor(post.id, zone, PostState::from_stored(&post.state) == PostState::Published);
+    let checked = match f.check(zone)? {
         Ok(checked) => checked,
-        Err(errors) => return Ok(Reply::Page(form_template(layout, "Update Post", &action, &f, errors))),
+        Err(errors) => return Ok(Reply::Page(form_page(layout, editor(), &f, errors, ""))),
     };
-    if f.previewing() {
-        return Ok(Reply::Page(preview_page(layout, "Update Post", &action, &f, &checked.content).await?));
-    }
-    let Checked { title, description, content, tags } = checked;
-    let changes =
-        PostChanges { title: Some(title), content: Some(content), description: Some(description), tags: Some(tags) };
-    let id = app::posts::edit(app, &user.user, key, changes).await?;
-    Ok(Reply::Flash(Flash::success(Redirect::to(uri!(show(id.to_string()))), "Your post has been updated!")))
+    let Checked { title, description, content, tags, intent } = checked;
+    let Some(intent) = intent else {
+        let preview = app::posts::preview(&content).await?;
+        return Ok(Reply::Page(form_page(layout, editor(), &f, FieldErrors::default(), &preview)));
+    };
+    let changes = PostChanges {
+        title: Some(title),
+        content: Some(content),
+        description: Some(description),
+        tags: Some(tags),
+        intent: Some(intent),
+    };
+    let saved = app::posts::edit(app, &user.user, key, changes).await?;
+    let (kind, message) = saved_message(&saved, zone, false);
+    Ok(Reply::Flash(Flash::new(Redirect::to(uri!(show(saved.id.to_string()))), kind, message)))
 }
 
 #[post("/post/<id>/delete", data = "<_form>")]
@@ -168,4 +230,13 @@ async fn delete(
 ) -> SiteResult<Flash<Redirect>> {
     app::posts::delete(app, &user.user, PostKey::Id(post_id(id)?)).await?;
     Ok(Flash::success(Redirect::to(uri!(super::main::index(_))), "Your post has been deleted!"))
+}
+
+/// The signed-in author's drafts and scheduled posts, the latest saved first.
+#[get("/drafts?<page>")]
+async fn drafts(page: Option<&str>, layout: Layout, user: CurrentUser, app: &State<App>) -> SiteResult<Page> {
+    let (rows, pagination) = app::posts::unpublished(app, &user.user, page).await?;
+    let total = pagination.total_items;
+    let listing = super::main::Listing::of(app, rows, pagination, Some(&user)).await?;
+    Ok(Page::render("posts/drafts", context! { layout, listing, total, page_base: "/drafts" }))
 }

@@ -32,6 +32,8 @@ pub(super) struct AccountForm<'r> {
     /// Asked for only when the email changes.
     #[field(default = String::new())]
     current_password: String,
+    /// An IANA name; absent leaves the account's as it is.
+    time_zone: Option<String>,
     picture: Option<TempFile<'r>>,
 }
 
@@ -43,14 +45,19 @@ impl AccountForm<'_> {
         let email = errors.check("email", Email::parse(&self.email));
         let first_name = errors.check("first_name", PersonName::parse(&self.first_name));
         let last_name = errors.check("last_name", PersonName::parse(&self.last_name));
-        match (username, email, first_name, last_name) {
-            (Some(username), Some(email), Some(first_name), Some(last_name)) if errors.is_empty() => {
+        let time_zone = match &self.time_zone {
+            Some(name) => errors.check("time_zone", domain::TimeZone::parse(name)).map(Some),
+            None => Some(None),
+        };
+        match (username, email, first_name, last_name, time_zone) {
+            (Some(username), Some(email), Some(first_name), Some(last_name), Some(time_zone)) if errors.is_empty() => {
                 Ok(ProfileChanges {
                     username: Some(username),
                     email: Some(email),
                     first_name: Some(first_name.into_inner()),
                     last_name: Some(last_name.into_inner()),
                     current_password: Some(self.current_password.clone()),
+                    time_zone,
                     ..ProfileChanges::default()
                 })
             }
@@ -67,7 +74,8 @@ async fn read_upload(file: &TempFile<'_>) -> std::io::Result<Vec<u8>> {
 }
 
 fn account_template(layout: Layout, user: &CurrentUser, form: impl serde::Serialize, errors: FieldErrors) -> Page {
-    Page::render("users/account", context! { layout, user: UserView::from(&user.user), form, errors })
+    let zones: Vec<&str> = domain::TimeZone::names().collect();
+    Page::render("users/account", context! { layout, user: UserView::from(&user.user), form, errors, zones })
 }
 
 #[get("/account")]
@@ -76,6 +84,7 @@ pub(super) fn show(layout: Layout, user: CurrentUser) -> Page {
     let form = context! {
         username: &u.username, email: &u.email,
         first_name: u.first_name.as_deref().unwrap_or(""), last_name: u.last_name.as_deref().unwrap_or(""),
+        time_zone: app::accounts::time_zone(u).name(),
     };
     account_template(layout, &user, form, FieldErrors::default())
 }
@@ -90,6 +99,7 @@ pub(super) async fn update(
     let f = form.0.value.ok_or_else(SiteError::unprocessable)?;
     let form_values = context! {
         username: &f.username, email: &f.email, first_name: &f.first_name, last_name: &f.last_name,
+        time_zone: f.time_zone.as_deref().unwrap_or(app::accounts::time_zone(&user.user).name()),
     };
     let mut changes = match f.changes() {
         Ok(changes) => changes,
