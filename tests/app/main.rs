@@ -12,5 +12,6 @@ mod posts;
 mod production;
 mod realworld;
 mod realworld_limits;
+mod revisions;
 mod throttle;
 mod users;

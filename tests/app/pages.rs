@@ -394,3 +394,15 @@ async fn strict_transport_security_is_sent_only_when_the_site_is_served_over_htt
     let http = TestApp::spawn().await;
     assert_eq!(http.browser().get("/").await.header("Strict-Transport-Security"), None);
 }
+
+#[rocket::async_test]
+async fn the_form_token_on_an_error_page_works_when_it_is_the_first_page_after_logging_in() {
+    let app = TestApp::spawn().await;
+    // Logging in drops the old token; an error page is the first to need a new one (for the
+    // logout form in the navigation), and must set the cookie that matches it.
+    let mut bob = app.signed_up("bob").await;
+    let missing = bob.get("/post/999/history").await;
+    assert_eq!(missing.status, Status::NotFound);
+    let out = bob.post_form("/logout", &[]).await;
+    assert_eq!(out.status, Status::SeeOther, "{}", out.body);
+}

@@ -9,6 +9,7 @@ pub mod comments;
 mod entity;
 pub mod outbox;
 pub mod posts;
+pub mod revisions;
 pub mod revoked_tokens;
 pub mod sessions;
 pub mod social;

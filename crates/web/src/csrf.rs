@@ -29,19 +29,28 @@ impl<'r> FromRequest<'r> for CsrfToken {
                 return cookie.value().to_owned();
             }
             let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-            let secure = req.rocket().state::<AppConfig>().is_some_and(AppConfig::secure_cookies);
-            req.cookies().add_private(
-                Cookie::build((COOKIE, token.clone()))
-                    .path("/")
-                    .http_only(true)
-                    .same_site(SameSite::Lax)
-                    .secure(secure)
-                    .expires(None::<rocket::time::OffsetDateTime>),
-            );
+            set_cookie(req, &token);
             token
         });
+        // An error page forgets the cookies the failed route set (Rocket starts its catcher
+        // afresh) but not this request's cached token: set the cookie again for the page's forms.
+        if req.cookies().get_private(COOKIE).is_none() {
+            set_cookie(req, token);
+        }
         Outcome::Success(CsrfToken(token.clone()))
     }
+}
+
+fn set_cookie(req: &Request<'_>, token: &str) {
+    let secure = req.rocket().state::<AppConfig>().is_some_and(AppConfig::secure_cookies);
+    req.cookies().add_private(
+        Cookie::build((COOKIE, token.to_owned()))
+            .path("/")
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(secure)
+            .expires(None::<rocket::time::OffsetDateTime>),
+    );
 }
 
 /// Drops the browser's token, at login and logout: its next page with a form makes a new one, so

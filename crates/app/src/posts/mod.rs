@@ -14,6 +14,7 @@ pub(crate) use render::render;
 
 pub use persistence::articles::{ArticleRow, Filter};
 pub use persistence::posts::PostWithAuthor as Post;
+pub use persistence::revisions::{KEPT as VERSIONS_KEPT, Revision, Snapshot};
 
 use crate::accounts::actor;
 use crate::{App, AppError, AppResult, User};
@@ -93,10 +94,17 @@ pub async fn create(app: &App, author: &User, new: NewPost) -> AppResult<Saved> 
         rendered,
         publication: (publication.state, publication.at),
     };
+    let snapshot = Snapshot {
+        title: row.title.as_str().to_owned(),
+        description: row.description.clone(),
+        content: row.content.as_str().to_owned(),
+        tags: new.tags.clone(),
+    };
     let (id, _) = persistence::posts::insert(&txn, row, now).await?;
     if !new.tags.is_empty() {
         persistence::social::set_tags(&txn, id, &new.tags).await?;
     }
+    persistence::revisions::record(&txn, id, snapshot, Some(author.id), now).await?;
     txn.commit().await?;
     Ok(Saved { id, publication })
 }
@@ -154,10 +162,30 @@ pub async fn edit(app: &App, editor: &User, key: PostKey<'_>, changes: PostChang
     };
     let txn = persistence::begin_write(app.db()).await?;
     let moved = changes.intent.map(|_| (publication.state, publication.at));
+    let mut snapshot = Snapshot {
+        title: title.as_str().to_owned(),
+        description: changes.description.clone().unwrap_or_else(|| row.description.clone()),
+        content: content.as_str().to_owned(),
+        tags: Vec::new(),
+    };
     persistence::posts::update(&txn, row.id, title, content, changes.description, rendered, moved, now).await?;
+    let mut tags_before = persistence::social::tags_of(&txn, &[row.id]).await?.remove(&row.id).unwrap_or_default();
+    if persistence::revisions::latest_number(&txn, row.id).await? == 0 {
+        // A post written before versions were kept: its state before this save is version 1.
+        let before = Snapshot {
+            title: row.title.clone(),
+            description: row.description.clone(),
+            content: row.content.clone(),
+            tags: tags_before.clone(),
+        };
+        persistence::revisions::record(&txn, row.id, before, Some(row.user_id), row.updated_at).await?;
+    }
     if let Some(tags) = changes.tags {
         persistence::social::set_tags(&txn, row.id, &tags).await?;
+        tags_before = tags;
     }
+    snapshot.tags = tags_before;
+    persistence::revisions::record(&txn, row.id, snapshot, Some(editor.id), now).await?;
     txn.commit().await?;
     Ok(Saved { id: row.id, publication })
 }
@@ -312,4 +340,58 @@ pub(crate) async fn articles_of(app: &App, rows: Vec<ArticleRow>, viewer: Option
             row,
         })
         .collect())
+}
+
+/// The post `id` with its kept versions, the newest first: for its author and moderators only
+/// ([`AppError::NotFound`] for anyone else, so that nothing about it is revealed).
+pub async fn history(app: &App, viewer: &User, id: i64) -> AppResult<(ArticleRow, Vec<Revision>)> {
+    let row = history_of(app, viewer, id).await?;
+    let versions = persistence::revisions::list(app.db(), row.id).await?;
+    Ok((row, versions))
+}
+
+async fn history_of(app: &App, viewer: &User, id: i64) -> AppResult<ArticleRow> {
+    let row = find_for(app, PostKey::Id(id), Some(viewer)).await?;
+    if !actor(viewer).may_modify(row.user_id) {
+        return Err(AppError::NotFound("post"));
+    }
+    Ok(row)
+}
+
+/// A version of a post, as its history page shows it.
+pub struct Version {
+    /// The post as it is now.
+    pub post: ArticleRow,
+    /// The version.
+    pub revision: Revision,
+    /// Its body rendered as the post renders (`None` for a plain-text post).
+    pub html: Option<String>,
+    /// Whether it is the newest version (what the post shows).
+    pub current: bool,
+}
+
+/// Version `number` of post `id`, for its author and moderators only; [`AppError::NotFound`]
+/// when the version is not kept.
+pub async fn version(app: &App, viewer: &User, id: i64, number: i32) -> AppResult<Version> {
+    let row = history_of(app, viewer, id).await?;
+    let version = persistence::revisions::find(app.db(), row.id, number).await?.ok_or(AppError::NotFound("version"))?;
+    let html = render(PostFormat::from_stored(&row.format), &version.snapshot.content).await?.html;
+    let current = persistence::revisions::latest_number(app.db(), row.id).await? == version.number;
+    Ok(Version { post: row, revision: version, html, current })
+}
+
+/// Makes version `number` of post `id` current again (title, description, body and tags; its
+/// state and publish time stay): a save like any other, so it is itself a new version.
+pub async fn restore(app: &App, editor: &User, id: i64, number: i32) -> AppResult<Saved> {
+    let row = history_of(app, editor, id).await?;
+    let version = persistence::revisions::find(app.db(), row.id, number).await?.ok_or(AppError::NotFound("version"))?;
+    let Snapshot { title, description, content, tags } = version.snapshot;
+    let changes = PostChanges {
+        title: Some(Title::parse(&title).map_err(|e| AppError::invalid("title", e))?),
+        content: Some(Content::parse(&content).map_err(|e| AppError::invalid("content", e))?),
+        description: Some(description),
+        tags: Some(tags),
+        intent: None,
+    };
+    edit(app, editor, PostKey::Id(row.id), changes).await
 }

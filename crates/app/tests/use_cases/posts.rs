@@ -186,3 +186,46 @@ async fn scheduling_for_a_time_already_past_publishes_now() {
     assert_eq!(saved.publication.state, domain::PostState::Published);
     assert!(posts::show(&f.app, saved.id, None).await.is_ok());
 }
+
+#[tokio::test]
+async fn every_save_is_a_version_and_only_the_last_50_are_kept() {
+    let f = Fixture::new().await;
+    let alice = f.account("alice").await;
+    let bob = f.account("bob").await;
+    let id = posts::create(&f.app, &alice, post("Version 1", &["a"])).await.unwrap().id;
+    for n in 2..=55 {
+        let changes = PostChanges { title: Some(Title::parse(&format!("Version {n}")).unwrap()), ..Default::default() };
+        posts::edit(&f.app, &alice, PostKey::Id(id), changes).await.unwrap();
+    }
+    let (_, versions) = posts::history(&f.app, &alice, id).await.unwrap();
+    assert_eq!(versions.len(), 50);
+    assert_eq!((versions[0].number, versions[49].number), (55, 6), "the newest 50, newest first");
+    assert_eq!(versions[0].snapshot.title, "Version 55");
+    assert_eq!(versions[0].snapshot.tags, ["a"], "what was not changed is kept in each version");
+    assert!(matches!(posts::version(&f.app, &alice, id, 5).await, Err(AppError::NotFound("version"))));
+    assert!(matches!(posts::history(&f.app, &bob, id).await, Err(AppError::NotFound("post"))));
+    assert!(matches!(posts::restore(&f.app, &bob, id, 6).await, Err(AppError::NotFound("post"))));
+
+    let restored = posts::restore(&f.app, &alice, id, 6).await.unwrap();
+    assert_eq!(restored.publication.state, domain::PostState::Published, "its state stays");
+    let shown = posts::show(&f.app, id, None).await.unwrap();
+    assert_eq!(shown.title, "Version 6");
+    let (_, versions) = posts::history(&f.app, &alice, id).await.unwrap();
+    assert_eq!((versions.len(), versions[0].number, versions[0].snapshot.title.as_str()), (50, 56, "Version 6"));
+}
+
+#[tokio::test]
+async fn a_post_from_before_versions_keeps_its_old_state_as_version_1_at_its_first_edit() {
+    let f = Fixture::new().await;
+    let alice = f.account("alice").await;
+    let id = posts::create(&f.app, &alice, post("Old", &["kept"])).await.unwrap().id;
+    // As a post written before versions were kept: none stored.
+    let db = persistence::connect(&f.app.settings().database_url).await.unwrap();
+    persistence::ConnectionTrait::execute_unprepared(&db, "DELETE FROM post_revisions").await.unwrap();
+    let changes = PostChanges { title: Some(Title::parse("New").unwrap()), tags: Some(vec![]), ..Default::default() };
+    posts::edit(&f.app, &alice, PostKey::Id(id), changes).await.unwrap();
+    let (_, versions) = posts::history(&f.app, &alice, id).await.unwrap();
+    let seen: Vec<(i32, &str, Vec<String>)> =
+        versions.iter().map(|v| (v.number, v.snapshot.title.as_str(), v.snapshot.tags.clone())).collect();
+    assert_eq!(seen, [(2, "New", vec![]), (1, "Old", vec!["kept".to_owned()])]);
+}

@@ -4,6 +4,7 @@ pub mod follow;
 pub mod outbox;
 pub mod post;
 pub mod post_count;
+pub mod post_revision;
 pub mod post_tag;
 pub mod revoked_token;
 pub mod session;

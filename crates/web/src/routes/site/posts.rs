@@ -18,7 +18,7 @@ use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Posts", |rocket| async {
-        rocket.mount("/", routes![new, create, show, edit, update, delete, drafts])
+        rocket.mount("/", routes![new, create, show, edit, update, delete, drafts, history, version, restore])
     })
 }
 
@@ -239,4 +239,72 @@ async fn drafts(page: Option<&str>, layout: Layout, user: CurrentUser, app: &Sta
     let total = pagination.total_items;
     let listing = super::main::Listing::of(app, rows, pagination, Some(&user)).await?;
     Ok(Page::render("posts/drafts", context! { layout, listing, total, page_base: "/drafts" }))
+}
+
+/// A version number from the path: anything but a positive number is no version.
+fn version_number(raw: &str) -> SiteResult<i32> {
+    raw.parse::<i32>().ok().filter(|n| *n > 0).ok_or_else(SiteError::not_found)
+}
+
+/// One line of a post's history.
+#[derive(serde::Serialize)]
+struct VersionView {
+    number: i32,
+    title: String,
+    saved: String,
+    saved_iso: String,
+    current: bool,
+}
+
+/// A post's kept versions, the newest first (its author and moderators; anyone else 404).
+#[get("/post/<id>/history")]
+async fn history(id: &str, layout: Layout, user: CurrentUser, app: &State<App>) -> SiteResult<Page> {
+    let (post, versions) = app::posts::history(app, &user.user, post_id(id)?).await?;
+    let zone = app::accounts::time_zone(&user.user);
+    let latest = versions.first().map(|v| v.number);
+    let versions: Vec<VersionView> = versions
+        .into_iter()
+        .map(|v| VersionView {
+            number: v.number,
+            title: v.snapshot.title,
+            saved: format!("{} ({})", zone.format(v.created_at, TIME_FORMAT), zone.name()),
+            saved_iso: v.created_at.to_rfc3339(),
+            current: Some(v.number) == latest,
+        })
+        .collect();
+    let kept = app::posts::VERSIONS_KEPT;
+    Ok(Page::render("posts/history", context! { layout, post_id: post.id, title: post.title, versions, kept }))
+}
+
+/// Version `n` of a post, rendered, with a button to restore it.
+#[get("/post/<id>/history/<n>")]
+async fn version(id: &str, n: &str, layout: Layout, user: CurrentUser, app: &State<App>) -> SiteResult<Page> {
+    let app::posts::Version { post, revision: version, html, current } =
+        app::posts::version(app, &user.user, post_id(id)?, version_number(n)?).await?;
+    let zone = app::accounts::time_zone(&user.user);
+    let shown = context! {
+        number: version.number,
+        current,
+        saved: format!("{} ({})", zone.format(version.created_at, TIME_FORMAT), zone.name()),
+        title: version.snapshot.title,
+        description: version.snapshot.description,
+        content: version.snapshot.content,
+        tags: version.snapshot.tags,
+        body_html: html,
+    };
+    Ok(Page::render("posts/version", context! { layout, post_id: post.id, version: shown }))
+}
+
+/// Makes version `n` current again; the post keeps its state and publish time.
+#[post("/post/<id>/history/<n>/restore", data = "<_form>")]
+async fn restore(
+    id: &str,
+    n: &str,
+    _form: CsrfForm<'_, Confirm>,
+    user: CurrentUser,
+    app: &State<App>,
+) -> SiteResult<Flash<Redirect>> {
+    let number = version_number(n)?;
+    let saved = app::posts::restore(app, &user.user, post_id(id)?, number).await?;
+    Ok(Flash::success(Redirect::to(uri!(show(saved.id.to_string()))), format!("Version {number} has been restored.")))
 }
