@@ -5,6 +5,7 @@ mod accounts;
 mod auth_api;
 mod avatars;
 mod drafts;
+mod images;
 mod mail;
 mod pages;
 mod passwords;

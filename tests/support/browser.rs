@@ -279,6 +279,34 @@ impl<'a> Browser<'a> {
         self.read(response).await
     }
 
+    /// Sends a multipart form as the editor's script does: exactly these fields (the token
+    /// among them, or not) and one `image` file, asking for JSON.
+    pub async fn send_multipart_json(&mut self, uri: &str, fields: &[(&str, &str)], image: &[u8]) -> Page {
+        let boundary = "----gazette-test-boundary-json-3Qk7";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"pasted.png\"\r\nContent-Type: image/png\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(image);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let content_type = ContentType::new("multipart", "form-data").with_params(("boundary", boundary));
+        let response = self
+            .request(rocket::http::Method::Post, uri)
+            .header(content_type)
+            .header(Header::new("Accept", "application/json"))
+            .body(body)
+            .dispatch()
+            .await;
+        self.read(response).await
+    }
+
     /// Sends a new profile picture through the account form, keeping the other fields as they are.
     pub async fn upload_avatar(&mut self, filename: &str, content_type: &str, bytes: &[u8]) -> Page {
         let username = self.username.clone();

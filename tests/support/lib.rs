@@ -27,6 +27,8 @@ pub fn root() -> PathBuf {
 pub struct Settings {
     pub posts_per_page: u64,
     pub avatar_max_bytes: u64,
+    pub image_max_bytes: u64,
+    pub image_quota_bytes: u64,
     pub public_url: String,
     /// Leave `secret_key` unset, as on a fresh machine.
     pub no_secret_key: bool,
@@ -54,6 +56,8 @@ impl Default for Settings {
         Self {
             posts_per_page: 5,
             avatar_max_bytes: 5 * 1024 * 1024,
+            image_max_bytes: 10 * 1024 * 1024,
+            image_quota_bytes: 500 * 1024 * 1024,
             public_url: "http://127.0.0.1:8000".into(),
             no_secret_key: false,
             smtp_url: None,
@@ -115,6 +119,8 @@ impl TestApp {
             .merge(Serialized::global("bcrypt_cost", 4))
             .merge(Serialized::global("posts_per_page", settings.posts_per_page))
             .merge(Serialized::global("avatar_max_bytes", settings.avatar_max_bytes))
+            .merge(Serialized::global("image_max_bytes", settings.image_max_bytes))
+            .merge(Serialized::global("image_quota_bytes", settings.image_quota_bytes))
             .merge(Serialized::global("public_url", settings.public_url))
             .merge(Serialized::global("reset_token_ttl", settings.reset_token_ttl))
             .merge(Serialized::global("mail_retry_base_ms", if settings.mail_worker { 100 } else { 0 }))
@@ -224,6 +230,20 @@ impl TestApp {
             .unwrap_or_default();
         names.sort();
         names
+    }
+
+    /// The files under the post images folder, sorted.
+    pub fn image_files(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.media_dir.join("images"))
+            .map(|dir| dir.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+            .unwrap_or_default();
+        names.sort();
+        names
+    }
+
+    /// The bytes of a stored post image.
+    pub fn image_file(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.media_dir.join("images").join(name)).unwrap_or_default()
     }
 
     /// Stores `count` posts by `user_id` straight in the database, oldest first, one minute apart.

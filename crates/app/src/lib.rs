@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod avatars;
 mod error;
+pub mod images;
 pub mod maintenance;
 pub mod markdown;
 pub mod outbox;
@@ -41,6 +42,12 @@ pub struct Settings {
     pub public_url: String,
     /// Where avatar files are written.
     pub avatar_dir: PathBuf,
+    /// Where post images are written.
+    pub image_dir: PathBuf,
+    /// Largest image upload taken, in bytes.
+    pub image_max_bytes: u64,
+    /// Most bytes one author's images may take together.
+    pub image_quota_bytes: u64,
     /// Posts on one page of a site listing.
     pub posts_per_page: u64,
     /// bcrypt work factor.

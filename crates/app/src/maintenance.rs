@@ -1,5 +1,5 @@
 //! Housekeeping: publishing scheduled posts when their time comes; expired sessions, old
-//! throttling counts and revocations, and avatar files a crash left behind.
+//! throttling counts and revocations, and avatar and image files a crash left behind.
 
 use std::time::Duration;
 
@@ -25,6 +25,7 @@ pub async fn purge(app: &App) {
         log::warn!("could not purge revoked tokens that have expired: {e}");
     }
     avatars::sweep(&app.settings().avatar_dir, db, AVATAR_GRACE).await;
+    crate::images::sweep(&app.settings().image_dir, db, AVATAR_GRACE).await;
 }
 
 /// Renders the bodies of posts again (all of them, or `unrendered_only` those never rendered,

@@ -7,6 +7,7 @@
 pub mod articles;
 pub mod comments;
 mod entity;
+pub mod images;
 pub mod outbox;
 pub mod posts;
 pub mod revisions;

@@ -21,7 +21,7 @@ pub struct AppConfig {
     pub public_url: String,
     /// Where the generated secret key and the default SQLite file live.
     pub data_dir: PathBuf,
-    /// Uploaded media (avatars) go under this folder.
+    /// Uploaded media (avatars, post images) go under this folder.
     pub media_dir: PathBuf,
     /// The stylesheet, images and default avatar.
     pub static_dir: PathBuf,
@@ -31,6 +31,10 @@ pub struct AppConfig {
     pub bcrypt_cost: u32,
     /// Largest avatar upload accepted.
     pub avatar_max_bytes: ByteUnit,
+    /// Largest post image upload accepted.
+    pub image_max_bytes: ByteUnit,
+    /// Most bytes one author's post images may take together.
+    pub image_quota_bytes: ByteUnit,
     /// `smtp`, `file` (one `.eml` per message under `mail_file_dir`) or `log`.
     pub mail_transport: String,
     /// The SMTP server, in lettre's URL forms (`smtp://host:2525`, `smtps://host:465`, ...).
@@ -73,6 +77,8 @@ impl Default for AppConfig {
             posts_per_page: 5,
             bcrypt_cost: 12,
             avatar_max_bytes: ByteUnit::Mebibyte(5),
+            image_max_bytes: ByteUnit::Mebibyte(10),
+            image_quota_bytes: ByteUnit::Mebibyte(500),
             mail_transport: "file".into(),
             smtp_url: None,
             mail_from: app::outbox::DEFAULT_FROM.into(),
@@ -100,12 +106,26 @@ impl AppConfig {
         self.media_dir.join("avatars")
     }
 
+    /// The folder holding post images.
+    pub fn image_dir(&self) -> PathBuf {
+        self.media_dir.join("images")
+    }
+
+    /// The largest upload of any kind: Rocket reads no more of one file (each upload's own
+    /// limit is checked by its handler).
+    pub fn upload_limit(&self) -> ByteUnit {
+        self.avatar_max_bytes.max(self.image_max_bytes)
+    }
+
     /// What the use cases need of these settings; mail templates under `template_dir/mail`.
     pub fn app_settings(&self, template_dir: &Path) -> app::Settings {
         app::Settings {
             database_url: self.database_url.clone(),
             public_url: self.public_url.clone(),
             avatar_dir: self.avatar_dir(),
+            image_dir: self.image_dir(),
+            image_max_bytes: self.image_max_bytes.as_u64(),
+            image_quota_bytes: self.image_quota_bytes.as_u64(),
             posts_per_page: self.posts_per_page,
             bcrypt_cost: self.bcrypt_cost,
             reset_token_ttl: self.reset_token_ttl,
@@ -152,7 +172,7 @@ impl Default for Defaults {
 }
 
 /// Reads the settings, supplies a secret key when none is configured, sets the upload limits
-/// (`limits.file`, `limits.data-form`) from `avatar_max_bytes`, and opens the [`app::App`]
+/// (`limits.file`, `limits.data-form`) from the upload limits, and opens the [`app::App`]
 /// (database, password pool, outbox), whose background work runs from lift-off to shutdown.
 pub fn stage() -> AdHoc {
     AdHoc::try_on_ignite("Settings", |rocket| async move {
@@ -184,9 +204,10 @@ pub fn stage() -> AdHoc {
                 }
             }
         };
-        // Uploads are bounded by `avatar_max_bytes`: a multipart form carries the file plus a few
-        // small fields. Rocket stops reading past these, before any image work is done.
-        let upload = config.avatar_max_bytes;
+        // Uploads are bounded by the larger of `avatar_max_bytes` and `image_max_bytes`: a
+        // multipart form carries the file plus a few small fields. Rocket stops reading past
+        // these, before any image work is done; each handler checks its own upload's limit.
+        let upload = config.upload_limit();
         figment = figment.merge(("limits.file", upload)).merge(("limits.data-form", upload + ByteUnit::Kibibyte(64)));
         let template_dir =
             figment.extract_inner::<PathBuf>("template_dir").unwrap_or_else(|_| PathBuf::from("templates"));

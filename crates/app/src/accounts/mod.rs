@@ -231,10 +231,14 @@ pub async fn delete_by_moderator(app: &App, moderator: &User, username: &str) ->
 }
 
 async fn remove(app: &App, account: &User) -> AppResult<()> {
+    // Their images' rows go with the account; their files just after.
+    let images = crate::images::files_of(app, account.id).await?;
     persistence::users::delete(app.db(), account.id).await?;
     if let Some(file) = &account.image_file {
         avatars::remove(&app.settings().avatar_dir, file).await;
     }
+    let images: Vec<&str> = images.iter().map(String::as_str).collect();
+    crate::images::remove_files(&app.settings().image_dir, &images).await;
     Ok(())
 }
 

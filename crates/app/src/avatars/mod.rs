@@ -65,19 +65,25 @@ fn pool() -> Option<&'static rayon::ThreadPool> {
 /// Turns an upload into the 125x125 PNG we serve, off the async workers, once one of the
 /// [`DECODES_AT_ONCE`] turns is free.
 pub(crate) async fn process(bytes: Vec<u8>) -> Result<Vec<u8>, AvatarError> {
-    let _turn = DECODES.acquire().await.map_err(|_| AvatarError::Unsupported)?;
+    on_picture_threads(move || to_png(&bytes)).await.ok_or(AvatarError::Unsupported)?
+}
+
+/// Runs `work` (decoding and encoding pictures: avatars and post images alike) on the picture
+/// threads once one of the [`DECODES_AT_ONCE`] turns is free; `None` if it could not run.
+pub(crate) async fn on_picture_threads<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let _turn = DECODES.acquire().await.ok()?;
     match pool() {
         Some(pool) => {
             let (answer, answered) = tokio::sync::oneshot::channel();
             pool.spawn(move || {
                 // Skipped when the request went away while it waited.
                 if !answer.is_closed() {
-                    let _ = answer.send(to_png(&bytes));
+                    let _ = answer.send(work());
                 }
             });
-            answered.await.map_err(|_| AvatarError::Unsupported)?
+            answered.await.ok()
         }
-        None => spawn_blocking(move || to_png(&bytes)).await.map_err(|_| AvatarError::Unsupported)?,
+        None => spawn_blocking(work).await.ok(),
     }
 }
 

@@ -63,7 +63,8 @@ pub fn markdown(source: &str) -> Rendered {
     if comrak::format_html_with_plugins(root, &options, &mut html, &plugins).is_err() {
         html.clear();
     }
-    Rendered { html: Some(SANITIZER.clean(&html).to_string()), excerpt: excerpt(&text), words: words(&text) }
+    let html = crate::images::with_srcset(&SANITIZER.clean(&html).to_string());
+    Rendered { html: Some(html), excerpt: excerpt(&text), words: words(&text) }
 }
 
 /// What a plain-text body needs besides itself.

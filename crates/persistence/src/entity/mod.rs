@@ -1,6 +1,7 @@
 pub mod comment;
 pub mod favorite;
 pub mod follow;
+pub mod image;
 pub mod outbox;
 pub mod post;
 pub mod post_count;

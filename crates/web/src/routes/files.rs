@@ -8,10 +8,12 @@ use crate::config::AppConfig;
 pub fn stage() -> AdHoc {
     AdHoc::try_on_ignite("Files", |rocket| async move {
         let Some(config) = rocket.state::<AppConfig>().cloned() else { return Err(rocket) };
-        let avatars = config.avatar_dir();
-        if let Err(e) = std::fs::create_dir_all(&avatars) {
-            log::error!("cannot create {}: {e}", avatars.display());
-            return Err(rocket);
+        let (avatars, images) = (config.avatar_dir(), config.image_dir());
+        for dir in [&avatars, &images] {
+            if let Err(e) = std::fs::create_dir_all(dir) {
+                log::error!("cannot create {}: {e}", dir.display());
+                return Err(rocket);
+            }
         }
         if !config.static_dir.is_dir() {
             log::error!(
@@ -20,10 +22,12 @@ pub fn stage() -> AdHoc {
             );
             return Err(rocket);
         }
-        // Avatars are always PNGs we wrote ourselves; no listing, no dotfiles.
+        // Avatars and post images are always files we encoded ourselves; no listing, no
+        // dotfiles (half-written uploads).
         Ok(rocket
             .mount("/static", FileServer::new(&config.static_dir, Options::None))
             .mount("/media/avatars", FileServer::new(&avatars, Options::None))
+            .mount("/media/images", FileServer::new(&images, Options::None))
             .attach(AdHoc::on_liftoff("Announcement", |rocket| {
                 Box::pin(async move {
                     let (address, port) = (rocket.config().address, rocket.config().port);

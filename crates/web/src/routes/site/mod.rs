@@ -1,6 +1,7 @@
 //! The HTML site: pages for readers and authors. Handlers parse the form, call one `app`
 //! function, and answer a page, a redirect or a [`SiteError`] (whose page the catchers render).
 
+pub mod images;
 pub mod main;
 pub mod posts;
 pub mod users;
@@ -56,6 +57,11 @@ impl SiteError {
     pub fn not_found() -> Self {
         Self(Status::NotFound)
     }
+
+    /// An upload over its own limit (Rocket's, the larger of all uploads', let it through).
+    pub fn too_large() -> Self {
+        Self(Status::PayloadTooLarge)
+    }
 }
 
 impl From<AppError> for SiteError {
@@ -84,6 +90,6 @@ pub type SiteResult<T> = Result<T, SiteError>;
 
 pub fn stage() -> rocket::fairing::AdHoc {
     rocket::fairing::AdHoc::on_ignite("Site", |rocket| async {
-        rocket.attach(main::stage()).attach(users::stage()).attach(posts::stage())
+        rocket.attach(main::stage()).attach(users::stage()).attach(posts::stage()).attach(images::stage())
     })
 }

@@ -67,7 +67,7 @@ impl AccountForm<'_> {
 }
 
 /// The bytes of an upload (bounded by Rocket's `file` limit before this runs).
-async fn read_upload(file: &TempFile<'_>) -> std::io::Result<Vec<u8>> {
+pub(in crate::routes::site) async fn read_upload(file: &TempFile<'_>) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::with_capacity(usize::try_from(file.len()).unwrap_or(0));
     file.open().await?.read_to_end(&mut bytes).await?;
     Ok(bytes)
@@ -95,6 +95,7 @@ pub(super) async fn update(
     layout: Layout,
     user: CurrentUser,
     app: &State<App>,
+    config: &State<crate::config::AppConfig>,
 ) -> SiteResult<Reply> {
     let f = form.0.value.ok_or_else(SiteError::unprocessable)?;
     let form_values = context! {
@@ -106,6 +107,9 @@ pub(super) async fn update(
         Err(errors) => return Ok(Reply::Page(account_template(layout, &user, form_values, errors))),
     };
     if let Some(file) = f.picture.as_ref().filter(|p| p.len() > 0) {
+        if file.len() > config.avatar_max_bytes.as_u64() {
+            return Err(SiteError::too_large());
+        }
         match read_upload(file).await {
             Ok(bytes) => changes.picture = Some(bytes),
             Err(e) => {

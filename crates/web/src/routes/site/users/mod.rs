@@ -2,6 +2,8 @@
 //! and deleting accounts in [`account`]; passwords in [`password`].
 
 mod account;
+
+pub(super) use account::read_upload;
 mod password;
 
 use app::accounts::NewAccount;
