@@ -304,3 +304,28 @@ async fn tags_link_to_their_pages_which_list_and_count_their_posts() {
     let post = alice.get("/post/4").await;
     assert!(post.body.contains(r#"href="/tag/web""#));
 }
+
+#[rocket::async_test]
+async fn a_body_over_the_form_limit_gets_a_form_error_and_nothing_is_saved() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    // A megabyte: twice the form limit (a 20 MB body is refused the same way, after reading 512 KiB).
+    let huge = "word ".repeat(200 * 1024);
+    let page = alice.post_form("/post/new", &[("title", "Huge"), ("content", &huge)]).await;
+    assert_eq!(page.status, Status::Ok);
+    assert_eq!(
+        page.field_error("content").as_deref(),
+        Some("The post is too large to send (at most 100000 characters): nothing was saved.")
+    );
+    assert_eq!(app.post_count().await, 0);
+    let id = alice.writes_post("Small").await;
+    let page = alice.post_form(&format!("/post/{id}/update"), &[("title", "Small"), ("content", &huge)]).await;
+    assert_eq!(page.status, Status::Ok);
+    assert!(page.field_error("content").is_some());
+    assert_eq!(page.input_value("title").as_deref(), Some("Small"), "the form shows the post as saved");
+    assert_eq!(app.post(id).await.unwrap().content, "Some words.");
+    // Over the limit without a token: still nothing saved, and no way to post past the check.
+    let forged = alice.post_raw("/post/new", &[("title", "Huge"), ("content", &huge)]).await;
+    assert_eq!(forged.status, Status::Ok);
+    assert_eq!(app.post_count().await, 1);
+}

@@ -62,14 +62,17 @@ pub fn forget(cookies: &rocket::http::CookieJar<'_>) {
 /// Why a form was refused before its handler ran.
 #[derive(Debug)]
 pub enum FormRejection {
-    /// The body could not be read as a form (too large, wrong encoding).
+    /// The body is over the form limit (nothing of it is used).
+    TooLarge,
+    /// The body could not be read as a form (wrong encoding).
     Unreadable,
     /// The CSRF token was missing or wrong.
     BadToken,
 }
 
 /// A form whose CSRF token matched this browser's: the parsed value, or the context with the
-/// raw values and errors. An over-sized body is refused with 413, a body that is no form with
+/// raw values and errors. An over-sized body is refused with 413 (a handler that takes
+/// `Result<CsrfForm<_>, FormRejection>` may answer its own page instead), a body that is no form with
 /// 415 (not forwarded: the route of rank 2 beside a guests' page is for signed-in users), a bad
 /// token with 403.
 pub struct CsrfForm<'r, T>(pub Contextual<'r, T>);
@@ -81,11 +84,14 @@ impl<'r, T: rocket::form::FromForm<'r> + Send> FromData<'r> for CsrfForm<'r, T> 
     async fn from_data(req: &'r Request<'_>, data: Data<'r>) -> DataOutcome<'r, Self> {
         let form = match Form::<Contextual<'r, T>>::from_data(req, data).await {
             DataOutcome::Success(form) => form.into_inner(),
+            DataOutcome::Error((Status::PayloadTooLarge, _)) => {
+                return DataOutcome::Error((Status::PayloadTooLarge, FormRejection::TooLarge));
+            }
             DataOutcome::Error((status, _)) => return DataOutcome::Error((status, FormRejection::Unreadable)),
             DataOutcome::Forward((_, status)) => return DataOutcome::Error((status, FormRejection::Unreadable)),
         };
         if form.context.status() == Status::PayloadTooLarge {
-            return DataOutcome::Error((Status::PayloadTooLarge, FormRejection::Unreadable));
+            return DataOutcome::Error((Status::PayloadTooLarge, FormRejection::TooLarge));
         }
         let expected = req.cookies().get_private(COOKIE);
         let given = form.context.field_value(FIELD);

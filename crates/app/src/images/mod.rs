@@ -220,7 +220,8 @@ pub(crate) async fn sweep(dir: &Path, db: &persistence::DatabaseConnection, grac
     while let Ok(Some(entry)) = entries.next_entry().await {
         let name = entry.file_name().to_string_lossy().into_owned();
         let temporary = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")).is_some_and(is_ours);
-        let old = entry.metadata().await.and_then(|m| m.modified()).is_ok_and(|m| m.elapsed().is_ok_and(|a| a >= grace));
+        let old =
+            entry.metadata().await.and_then(|m| m.modified()).is_ok_and(|m| m.elapsed().is_ok_and(|a| a >= grace));
         if old && (temporary || is_ours(&name)) {
             candidates.push((name, temporary));
         }

@@ -58,6 +58,11 @@ impl SiteError {
         Self(Status::NotFound)
     }
 
+    /// A form whose CSRF token did not match.
+    pub fn forbidden() -> Self {
+        Self(Status::Forbidden)
+    }
+
     /// An upload over its own limit (Rocket's, the larger of all uploads', let it through).
     pub fn too_large() -> Self {
         Self(Status::PayloadTooLarge)

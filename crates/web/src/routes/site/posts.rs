@@ -10,7 +10,7 @@ use rocket::{State, get, post, routes, uri};
 use rocket_dyn_templates::context;
 
 use super::{Reply, SiteError, SiteResult};
-use crate::csrf::CsrfForm;
+use crate::csrf::{CsrfForm, FormRejection};
 use crate::forms::{Confirm, FieldErrors};
 use crate::guards::CurrentUser;
 use crate::layout::{Layout, PostView};
@@ -128,19 +128,43 @@ fn new_editor(zone: TimeZone) -> Editor<'static> {
 
 #[get("/post/new")]
 fn new(layout: Layout, user: CurrentUser) -> Page {
-    let form = context! { title: "", description: "", content: "", tags: "", publish_at: "" };
-    form_page(layout, new_editor(app::accounts::time_zone(&user.user)), form, FieldErrors::default(), "")
+    form_page(layout, new_editor(app::accounts::time_zone(&user.user)), empty_form(), FieldErrors::default(), "")
+}
+
+/// The form's value, or (for a body over the form limit) the editor again with the error:
+/// nothing of such a body is read, so nothing is saved and no token is needed to say so.
+fn sent(form: Result<CsrfForm<'_, PostForm>, FormRejection>) -> SiteResult<Result<PostForm, FieldErrors>> {
+    match form {
+        Ok(form) => Ok(Ok(form.0.value.ok_or_else(SiteError::unprocessable)?)),
+        Err(FormRejection::TooLarge) => {
+            let mut errors = FieldErrors::default();
+            errors.add("content", TOO_LARGE);
+            Ok(Err(errors))
+        }
+        Err(FormRejection::BadToken) => Err(SiteError::forbidden()),
+        Err(FormRejection::Unreadable) => Err(SiteError::unprocessable()),
+    }
+}
+
+/// What an author is told when the form was too large to send.
+const TOO_LARGE: &str = "The post is too large to send (at most 100000 characters): nothing was saved.";
+
+fn empty_form() -> impl serde::Serialize {
+    context! { title: "", description: "", content: "", tags: "", publish_at: "" }
 }
 
 #[post("/post/new", data = "<form>")]
 async fn create(
-    form: CsrfForm<'_, PostForm>,
+    form: Result<CsrfForm<'_, PostForm>, FormRejection>,
     layout: Layout,
     user: CurrentUser,
     app: &State<App>,
 ) -> SiteResult<Reply> {
-    let f = form.0.value.ok_or_else(SiteError::unprocessable)?;
     let zone = app::accounts::time_zone(&user.user);
+    let f = match sent(form)? {
+        Ok(f) => f,
+        Err(errors) => return Ok(Reply::Page(form_page(layout, new_editor(zone), empty_form(), errors, ""))),
+    };
     let checked = match f.check(zone)? {
         Ok(checked) => checked,
         Err(errors) => return Ok(Reply::Page(form_page(layout, new_editor(zone), &f, errors, ""))),
@@ -189,7 +213,7 @@ async fn edit(id: &str, layout: Layout, user: CurrentUser, app: &State<App>) -> 
 #[post("/post/<id>/update", data = "<form>")]
 async fn update(
     id: &str,
-    form: CsrfForm<'_, PostForm>,
+    form: Result<CsrfForm<'_, PostForm>, FormRejection>,
     layout: Layout,
     user: CurrentUser,
     app: &State<App>,
@@ -197,9 +221,16 @@ async fn update(
     let key = PostKey::Id(post_id(id)?);
     // Someone else's post is refused before its form is looked at.
     let post = app::posts::editable(app, &user.user, key).await?;
-    let f = form.0.value.ok_or_else(SiteError::unprocessable)?;
     let zone = app::accounts::time_zone(&user.user);
     let editor = || update_editor(post.id, zone, PostState::from_stored(&post.state) == PostState::Published);
+    // The post as saved (what was sent could not be read).
+    let saved = context! {
+        title: &post.title, description: &post.description, content: &post.content, tags: "", publish_at: "",
+    };
+    let f = match sent(form)? {
+        Ok(f) => f,
+        Err(errors) => return Ok(Reply::Page(form_page(layout, editor(), &saved, errors, ""))),
+    };
     let checked = match f.check(zone)? {
         Ok(checked) => checked,
         Err(errors) => return Ok(Reply::Page(form_page(layout, editor(), &f, errors, ""))),
