@@ -228,3 +228,37 @@ async fn publish_times_are_read_and_shown_in_the_authors_time_zone() {
     let form = alice.get(&format!("/post/{id}/update")).await;
     assert_eq!(form.input_value("publish_at").as_deref(), Some("2099-12-24T18:30"));
 }
+
+#[rocket::async_test]
+async fn the_api_does_not_reveal_someone_elses_draft_by_any_route_and_shows_the_author_theirs() {
+    use crate::realworld::{call, register};
+    use rocket::http::Method::{Delete, Get, Post, Put};
+    let app = TestApp::spawn().await;
+    let mut c = app.browser();
+    let alice_token = register(&mut c, "alice").await;
+    let bob_token = register(&mut c, "bob").await;
+    let mut alice = app.browser();
+    alice.post_form("/login", &[("email", "alice@example.com"), ("password", gazette_tests::PASSWORD)]).await;
+    let saved = alice.post_form("/post/new", &[("title", "Secret plan"), ("content", "x"), ("action", "draft")]).await;
+    let slug = app.post(id_of(saved.location.as_deref())).await.unwrap().slug.unwrap();
+    let article = format!("/api/articles/{slug}");
+    let (status, body) = call(&mut c, Get, &article, None, Some(&alice_token)).await;
+    assert_eq!(status, Status::Ok, "its author reads it");
+    assert_eq!(body["article"]["title"], "Secret plan");
+    let change = serde_json::json!({ "article": { "title": "Mine" } });
+    let comment = serde_json::json!({ "comment": { "body": "Found it" } });
+    for (method, uri, body) in [
+        (Get, article.clone(), None),
+        (Put, article.clone(), Some(change)),
+        (Delete, article.clone(), None),
+        (Post, format!("{article}/favorite"), None),
+        (Get, format!("{article}/comments"), None),
+        (Post, format!("{article}/comments"), Some(comment)),
+    ] {
+        let (status, _) = call(&mut c, method, &uri, body, Some(&bob_token)).await;
+        assert_eq!(status, Status::NotFound, "{method} {uri}");
+    }
+    let (_, feed) = call(&mut c, Get, "/api/articles?author=alice", None, Some(&alice_token)).await;
+    assert_eq!(feed["articlesCount"], 0, "lists are for readers");
+    assert_eq!(app.post(id_of(saved.location.as_deref())).await.unwrap().title, "Secret plan");
+}
