@@ -153,6 +153,10 @@ row 'GET / (10,000 posts)' "$home"
 row 'GET /?page=1000' "$(measure "$BASE/?page=1000")"
 row "GET /post/$POST_ID" "$(measure "$BASE/post/$POST_ID")"
 row 'GET /user/demo7' "$(measure "$BASE/user/demo7")"
+tag=$(measure "$BASE/tag/rust")
+row 'GET /tag/rust (2,667 posts of 10,000)' "$tag"
+tags=$(measure "$BASE/tags")
+row 'GET /tags' "$tags"
 SESSION=$(session_cookie)
 [ -n "$SESSION" ] || { echo "could not sign in a demo user" >&2; exit 1; }
 row 'GET / signed in (rendered for each view)' "$(measure "$BASE/" -H "Cookie: $SESSION")"
@@ -210,6 +214,10 @@ read -r static_rps _ _ _ <<<"$static"
   echo "| Logins/s during the flood (page views at ~2,000/s) | $paced_logins | ≥ 6 |"
   echo "| GET / p99 at ~2,000/s during the login flood ÷ alone | $(awk -v a="$paced_flooded_p99" -v b="$paced_p99" 'BEGIN { printf "%.2f", a / b }') | ≤ 2 |"
   echo "| GET / ÷ static file (requests/s) | $(awk -v a="$home_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | close to 1 |"
+  read -r tag_rps _ _ _ <<<"$tag"
+  read -r tags_rps _ _ _ <<<"$tags"
+  echo "| GET /tag/rust ÷ static file | $(awk -v a="$tag_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | ≥ 0.5 (issue 15) |"
+  echo "| GET /tags ÷ static file | $(awk -v a="$tags_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | |"
   if [ -n "${million:-}" ]; then
     read -r million_rps _ _ _ <<<"$million"
     echo "| GET / at 10,000 posts ÷ at 1,000,000 posts (requests/s: cost growth) | $(awk -v a="$home_rps" -v b="$million_rps" 'BEGIN { printf "%.2f", a / b }') | ≤ 1.3 |"
