@@ -21,6 +21,7 @@ mod m20261201_000016_add_post_state;
 mod m20261201_000017_add_user_time_zone;
 mod m20261201_000018_create_post_revisions;
 mod m20261201_000019_create_images;
+mod m20261201_000020_add_post_tag_visibility;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000017_add_user_time_zone::Migration),
             Box::new(m20261201_000018_create_post_revisions::Migration),
             Box::new(m20261201_000019_create_images::Migration),
+            Box::new(m20261201_000020_add_post_tag_visibility::Migration),
         ]
     }
 }

@@ -436,15 +436,17 @@ pub async fn tagged_page(
     offset: u64,
 ) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
     use crate::entity::post_tag;
+    // A tag row of a visible post says so itself (kept by triggers from the post's state).
     let tagged = || {
         Query::select()
             .column(post_tag::Column::PostId)
             .from(post_tag::Entity)
             .and_where(post_tag::Column::Tag.eq(tag))
+            .and_where(post_tag::Column::Visible.eq(true))
             .to_owned()
     };
     let total = sea_orm::PaginatorTrait::count(
-        post::Entity::find().filter(visible()).filter(post::Column::Id.in_subquery(tagged())),
+        post_tag::Entity::find().filter(post_tag::Column::Tag.eq(tag)).filter(post_tag::Column::Visible.eq(true)),
         db,
     )
     .await?;

@@ -7,7 +7,7 @@ use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::DbErr;
-use crate::entity::{favorite, follow, post, post_tag};
+use crate::entity::{favorite, follow, post_tag};
 
 /// Makes `follower` follow `followee` (again is fine).
 pub async fn follow(db: &impl ConnectionTrait, follower: i64, followee: i64) -> Result<(), DbErr> {
@@ -77,7 +77,12 @@ pub async fn set_tags(db: &impl ConnectionTrait, post_id: i64, tags: &[String]) 
     if tags.is_empty() {
         return Ok(());
     }
-    let models = tags.iter().map(|tag| post_tag::ActiveModel { post_id: Set(post_id), tag: Set(tag.clone()) });
+    // `visible` is the post's own, set by the database as each row goes in.
+    let models = tags.iter().map(|tag| post_tag::ActiveModel {
+        post_id: Set(post_id),
+        tag: Set(tag.clone()),
+        ..Default::default()
+    });
     post_tag::Entity::insert_many(models).exec(db).await.map(|_| ())
 }
 
@@ -86,7 +91,11 @@ pub async fn add_tags_many(db: &impl ConnectionTrait, pairs: Vec<(i64, String)>)
     if pairs.is_empty() {
         return Ok(());
     }
-    let models = pairs.into_iter().map(|(post_id, tag)| post_tag::ActiveModel { post_id: Set(post_id), tag: Set(tag) });
+    let models = pairs.into_iter().map(|(post_id, tag)| post_tag::ActiveModel {
+        post_id: Set(post_id),
+        tag: Set(tag),
+        ..Default::default()
+    });
     post_tag::Entity::insert_many(models).exec(db).await.map(|_| ())
 }
 
@@ -119,16 +128,12 @@ pub async fn all_tags(db: &impl ConnectionTrait) -> Result<Vec<String>, DbErr> {
 /// Every tag of a visible post (the 1,000 most used) with how many visible posts have it, most
 /// used first.
 pub async fn tag_counts(db: &impl ConnectionTrait) -> Result<Vec<(String, i64)>, DbErr> {
-    let visible = sea_orm::sea_query::Query::select()
-        .column(post::Column::Id)
-        .from(post::Entity)
-        .and_where(crate::posts::visible())
-        .to_owned();
+    // The tag rows of visible posts say so themselves (kept by triggers from the post's state).
     post_tag::Entity::find()
         .select_only()
         .column(post_tag::Column::Tag)
         .column_as(Expr::expr(Func::count(Expr::col(post_tag::Column::PostId))), "n")
-        .filter(post_tag::Column::PostId.in_subquery(visible))
+        .filter(post_tag::Column::Visible.eq(true))
         .group_by(post_tag::Column::Tag)
         .order_by_desc(Expr::expr(Func::count(Expr::col(post_tag::Column::PostId))))
         .order_by_asc(post_tag::Column::Tag)

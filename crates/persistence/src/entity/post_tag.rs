@@ -7,6 +7,7 @@ pub struct Model {
     pub post_id: i64,
     #[sea_orm(primary_key, auto_increment = false)]
     pub tag: String,
+    pub visible: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
