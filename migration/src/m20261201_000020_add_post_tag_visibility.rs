@@ -1,6 +1,6 @@
-//! Each post's tag rows carry whether the post is visible (published), kept by triggers from the
-//! post's state: counting a tag's posts, or every tag's, then reads `post_tags` alone (a covering
-//! index range) instead of looking up each post's state.
+//! Each post's tag rows carry whether the post is visible (published) and its publish time, kept
+//! by triggers from the post: a tag's page, its count and every tag's count then read one range
+//! of one index of `post_tags`, in publish order, instead of looking up each post.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::DbBackend;
@@ -13,6 +13,7 @@ enum PostTags {
     Table,
     Tag,
     Visible,
+    DatePosted,
     PostId,
 }
 
@@ -20,30 +21,35 @@ const BACKFILL: &str = "UPDATE post_tags SET visible = (post_id IN (SELECT id FR
 
 const SQLITE_TRIGGERS: [&str; 2] = [
     "CREATE TRIGGER post_tags_visible_on_insert AFTER INSERT ON post_tags BEGIN \
-       UPDATE post_tags SET visible = EXISTS (SELECT 1 FROM posts WHERE id = NEW.post_id AND state = 'published') \
+       UPDATE post_tags SET \
+         visible = EXISTS (SELECT 1 FROM posts WHERE id = NEW.post_id AND state = 'published'), \
+         date_posted = (SELECT date_posted FROM posts WHERE id = NEW.post_id) \
          WHERE post_id = NEW.post_id AND tag = NEW.tag; \
      END",
-    "CREATE TRIGGER post_tags_follow_state AFTER UPDATE OF state ON posts BEGIN \
-       UPDATE post_tags SET visible = (NEW.state = 'published') WHERE post_id = NEW.id; \
+    "CREATE TRIGGER post_tags_follow_state AFTER UPDATE OF state, date_posted ON posts BEGIN \
+       UPDATE post_tags SET visible = (NEW.state = 'published'), date_posted = NEW.date_posted \
+         WHERE post_id = NEW.id; \
      END",
 ];
 
 const POSTGRES_TRIGGERS: [&str; 4] = [
     "CREATE FUNCTION post_tag_visible() RETURNS trigger LANGUAGE plpgsql AS $$ \
      BEGIN \
-       NEW.visible := EXISTS (SELECT 1 FROM posts WHERE id = NEW.post_id AND state = 'published'); \
+       SELECT state = 'published', date_posted INTO NEW.visible, NEW.date_posted FROM posts WHERE id = NEW.post_id; \
+       NEW.visible := COALESCE(NEW.visible, false); \
        RETURN NEW; \
      END $$",
     "CREATE TRIGGER post_tags_visible_on_insert BEFORE INSERT ON post_tags \
      FOR EACH ROW EXECUTE FUNCTION post_tag_visible()",
     "CREATE FUNCTION post_tags_follow_state() RETURNS trigger LANGUAGE plpgsql AS $$ \
      BEGIN \
-       IF NEW.state IS DISTINCT FROM OLD.state THEN \
-         UPDATE post_tags SET visible = (NEW.state = 'published') WHERE post_id = NEW.id; \
+       IF NEW.state IS DISTINCT FROM OLD.state OR NEW.date_posted IS DISTINCT FROM OLD.date_posted THEN \
+         UPDATE post_tags SET visible = (NEW.state = 'published'), date_posted = NEW.date_posted \
+           WHERE post_id = NEW.id; \
        END IF; \
        RETURN NULL; \
      END $$",
-    "CREATE TRIGGER post_tags_follow_state AFTER UPDATE OF state ON posts \
+    "CREATE TRIGGER post_tags_follow_state AFTER UPDATE OF state, date_posted ON posts \
      FOR EACH ROW EXECUTE FUNCTION post_tags_follow_state()",
 ];
 
@@ -54,8 +60,13 @@ impl MigrationTrait for Migration {
     }
 
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let mut visible = ColumnDef::new(PostTags::Visible).boolean().not_null().default(true).to_owned();
-        manager.alter_table(Table::alter().table(PostTags::Table).add_column(&mut visible).to_owned()).await?;
+        let columns = [
+            ColumnDef::new(PostTags::Visible).boolean().not_null().default(true).to_owned(),
+            ColumnDef::new(PostTags::DatePosted).timestamp_with_time_zone().null().to_owned(),
+        ];
+        for mut column in columns {
+            manager.alter_table(Table::alter().table(PostTags::Table).add_column(&mut column).to_owned()).await?;
+        }
         let db = manager.get_connection();
         db.execute_unprepared(BACKFILL).await?;
         let triggers: &[&str] = match manager.get_database_backend() {
@@ -73,7 +84,8 @@ impl MigrationTrait for Migration {
                     .table(PostTags::Table)
                     .col(PostTags::Tag)
                     .col(PostTags::Visible)
-                    .col(PostTags::PostId)
+                    .col((PostTags::DatePosted, IndexOrder::Desc))
+                    .col((PostTags::PostId, IndexOrder::Desc))
                     .to_owned(),
             )
             .await
@@ -104,7 +116,10 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager.alter_table(Table::alter().table(PostTags::Table).drop_column(PostTags::Visible).to_owned()).await
+        for column in [PostTags::DatePosted, PostTags::Visible] {
+            manager.alter_table(Table::alter().table(PostTags::Table).drop_column(column).to_owned()).await?;
+        }
+        Ok(())
     }
 }
 
@@ -147,5 +162,15 @@ mod tests {
         db.execute_unprepared("UPDATE posts SET state = 'published' WHERE id = 2").await.unwrap();
         db.execute_unprepared("UPDATE posts SET state = 'draft' WHERE id = 1").await.unwrap();
         assert_eq!(visible().await, [(1, false), (2, true), (2, true)], "and follows it");
+        db.execute_unprepared("UPDATE posts SET date_posted = '2026-02-02T00:00:00Z' WHERE id = 2").await.unwrap();
+        let dates = db
+            .query_all_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT DISTINCT date_posted FROM post_tags WHERE post_id = 2",
+            ))
+            .await
+            .unwrap();
+        let dates: Vec<String> = dates.iter().map(|r| r.try_get("", "date_posted").unwrap()).collect();
+        assert_eq!(dates, ["2026-02-02T00:00:00Z"], "its publish time too");
     }
 }
