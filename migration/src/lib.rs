@@ -22,6 +22,7 @@ mod m20261201_000017_add_user_time_zone;
 mod m20261201_000018_create_post_revisions;
 mod m20261201_000019_create_images;
 mod m20261201_000020_add_post_tag_visibility;
+mod m20261201_000021_index_followers;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_create_post_revisions::Migration),
             Box::new(m20261201_000019_create_images::Migration),
             Box::new(m20261201_000020_add_post_tag_visibility::Migration),
+            Box::new(m20261201_000021_index_followers::Migration),
         ]
     }
 }

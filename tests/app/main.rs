@@ -5,6 +5,7 @@ mod accounts;
 mod auth_api;
 mod avatars;
 mod drafts;
+mod follows;
 mod images;
 mod mail;
 mod pages;

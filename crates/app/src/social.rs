@@ -20,6 +20,50 @@ pub async fn profile(app: &App, username: &str, viewer: Option<&User>) -> AppRes
     Ok((account, following))
 }
 
+/// An account as its page shows it: how many follow it and it follows, and whether the viewer
+/// follows it.
+#[derive(Debug, Clone)]
+pub struct Standing {
+    /// Accounts that follow it.
+    pub followers: u64,
+    /// Accounts it follows.
+    pub following: u64,
+    /// Whether the viewer follows it.
+    pub followed_by_viewer: bool,
+}
+
+/// `account`'s followers and followings, and whether `viewer` follows it.
+pub async fn standing(app: &App, account: &User, viewer: Option<&User>) -> AppResult<Standing> {
+    let (followers, following) = persistence::social::follow_counts(app.db(), account.id).await?;
+    let followed_by_viewer = match viewer {
+        Some(v) if v.id != account.id => {
+            persistence::social::followed_among(app.db(), v.id, &[account.id]).await?.contains(&account.id)
+        }
+        _ => false,
+    };
+    Ok(Standing { followers, following, followed_by_viewer })
+}
+
+/// Accounts on one page of a followers or following list.
+pub const FOLLOWS_PER_PAGE: u64 = 50;
+
+/// Page `page` of the accounts that follow the account called `username` (`followers`), or
+/// that it follows, by name; with that account.
+pub async fn follow_list(
+    app: &App,
+    username: &str,
+    followers: bool,
+    page: Option<&str>,
+) -> AppResult<(User, Vec<User>, domain::Pagination)> {
+    let account = find_by_username(app, username).await?;
+    let page = domain::PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
+    let offset = page.get().saturating_sub(1).saturating_mul(FOLLOWS_PER_PAGE);
+    let (rows, total) =
+        persistence::social::follow_page(app.db(), account.id, followers, FOLLOWS_PER_PAGE, offset).await?;
+    let pagination = domain::Pagination::new(page, FOLLOWS_PER_PAGE, total).ok_or(AppError::NotFound("page"))?;
+    Ok((account, rows, pagination))
+}
+
 /// `reader` follows the account called `username` (again is fine); nobody follows themselves
 /// ([`AppError::Invalid`] on `username`). Answers the account followed.
 pub async fn follow(app: &App, reader: &User, username: &str) -> AppResult<User> {

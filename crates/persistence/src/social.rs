@@ -40,6 +40,46 @@ pub async fn followed_among(db: &impl ConnectionTrait, viewer: i64, authors: &[i
     Ok(rows.into_iter().collect())
 }
 
+/// How many accounts follow `user_id`, and how many it follows.
+pub async fn follow_counts(db: &impl ConnectionTrait, user_id: i64) -> Result<(u64, u64), DbErr> {
+    use sea_orm::PaginatorTrait;
+    let followers = follow::Entity::find().filter(follow::Column::FolloweeId.eq(user_id)).count(db).await?;
+    let following = follow::Entity::find().filter(follow::Column::FollowerId.eq(user_id)).count(db).await?;
+    Ok((followers, following))
+}
+
+/// A page of the accounts that follow `user_id` (`followers`) or that it follows, by username,
+/// and how many there are.
+pub async fn follow_page(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    followers: bool,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<crate::users::User>, u64), DbErr> {
+    use crate::entity::user;
+    use sea_orm::PaginatorTrait;
+    let (mine, theirs) = if followers {
+        (follow::Column::FolloweeId, follow::Column::FollowerId)
+    } else {
+        (follow::Column::FollowerId, follow::Column::FolloweeId)
+    };
+    let total = follow::Entity::find().filter(mine.eq(user_id)).count(db).await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let ids =
+        sea_orm::sea_query::Query::select().column(theirs).from(follow::Entity).and_where(mine.eq(user_id)).to_owned();
+    let rows = user::Entity::find()
+        .filter(user::Column::Id.in_subquery(ids))
+        .order_by_asc(user::Column::UsernameKey)
+        .limit(limit)
+        .offset(offset)
+        .all(db)
+        .await?;
+    Ok((rows.into_iter().map(crate::users::User::from).collect(), total))
+}
+
 /// Marks a post as a favourite of a user (again is fine).
 pub async fn favorite(db: &impl ConnectionTrait, user_id: i64, post_id: i64) -> Result<(), DbErr> {
     let model = favorite::ActiveModel { user_id: Set(user_id), post_id: Set(post_id) };

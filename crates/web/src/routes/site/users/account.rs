@@ -147,9 +147,15 @@ pub(super) async fn posts(
     let listing = Listing::of(app, rows, pagination, viewer.as_ref()).await?;
     let page_base = format!("/user/{}", rocket::http::RawStr::new(&author.username).percent_encode());
     let can_delete = viewer.as_ref().is_some_and(|v| v.user.is_admin);
+    let standing = app::social::standing(app, &author, viewer.as_ref().map(|v| &v.user)).await?;
+    let own_page = viewer.as_ref().is_some_and(|v| v.user.id == author.id);
+    let standing = context! {
+        followers: standing.followers, following: standing.following,
+        followed: standing.followed_by_viewer, can_follow: viewer.is_some() && !own_page,
+    };
     Ok(Page::render(
         "users/user_posts",
-        context! { layout, author: UserView::from(&author), listing, page_base, can_delete },
+        context! { layout, author: UserView::from(&author), listing, page_base, can_delete, standing },
     ))
 }
 

@@ -2,6 +2,7 @@
 //! and deleting accounts in [`account`]; passwords in [`password`].
 
 mod account;
+mod follows;
 
 pub(super) use account::read_upload;
 mod password;
@@ -41,6 +42,10 @@ pub fn stage() -> AdHoc {
                 account::delete_own,
                 account::delete_user,
                 account::posts,
+                follows::follow,
+                follows::unfollow,
+                follows::followers,
+                follows::following,
                 password::reset_request_page,
                 password::reset_request,
                 password::reset_page,
