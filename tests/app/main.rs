@@ -5,6 +5,7 @@ mod accounts;
 mod auth_api;
 mod avatars;
 mod drafts;
+mod favorites;
 mod follows;
 mod images;
 mod mail;

@@ -95,6 +95,32 @@ pub async fn set_favorite(app: &App, reader: &User, key: PostKey<'_>, on: bool) 
     posts::article(app, PostKey::Id(post.id), Some(reader)).await
 }
 
+/// How many readers favour post `post_id`, and whether `viewer` does (for its page).
+pub async fn favorites_of(app: &App, post_id: i64, viewer: Option<&User>) -> AppResult<(u64, bool)> {
+    let count = persistence::social::favorite_count(app.db(), post_id).await?;
+    let favored = match viewer {
+        Some(v) => persistence::social::favored_among(app.db(), v.id, &[post_id]).await?.contains(&post_id),
+        None => false,
+    };
+    Ok((count, favored))
+}
+
+/// Page `page` of the visible posts the account called `username` favours, newest first, with
+/// that account.
+pub async fn favorites_page(
+    app: &App,
+    username: &str,
+    page: Option<&str>,
+) -> AppResult<(User, Vec<posts::Post>, domain::Pagination)> {
+    let account = find_by_username(app, username).await?;
+    let page = domain::PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
+    let per_page = app.settings().posts_per_page;
+    let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+    let (rows, total) = persistence::posts::favorited_page(app.db(), account.id, per_page, offset).await?;
+    let pagination = domain::Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
+    Ok((account, rows, pagination))
+}
+
 /// The id of the post with this slug, if `viewer` may see it.
 async fn post_id(app: &App, slug: &str, viewer: Option<&User>) -> AppResult<i64> {
     Ok(posts::find_for(app, PostKey::Slug(slug), viewer).await?.id)

@@ -468,6 +468,42 @@ pub async fn tagged_page(
     Ok((rows, total))
 }
 
+/// A page of the visible posts `user_id` favours, newest first, and how many there are.
+pub async fn favorited_page(
+    db: &impl ConnectionTrait,
+    user_id: i64,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
+    use crate::entity::favorite;
+    let favored = || {
+        Query::select()
+            .column(favorite::Column::PostId)
+            .from(favorite::Entity)
+            .and_where(favorite::Column::UserId.eq(user_id))
+            .to_owned()
+    };
+    let total = sea_orm::PaginatorTrait::count(
+        post::Entity::find().filter(visible()).filter(post::Column::Id.in_subquery(favored())),
+        db,
+    )
+    .await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = with_author()
+        .filter(visible())
+        .filter(post::Column::Id.in_subquery(favored()))
+        .order_by_desc(post::Column::DatePosted)
+        .order_by_desc(post::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .into_model::<PostWithAuthor>()
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
 /// A page of `author`'s drafts and scheduled posts, the latest saved first, and how many there
 /// are.
 pub async fn unpublished_page(

@@ -90,6 +90,12 @@ pub async fn favorite(db: &impl ConnectionTrait, user_id: i64, post_id: i64) -> 
         .map(|_| ())
 }
 
+/// How many users favour `post_id`.
+pub async fn favorite_count(db: &impl ConnectionTrait, post_id: i64) -> Result<u64, DbErr> {
+    use sea_orm::PaginatorTrait;
+    favorite::Entity::find().filter(favorite::Column::PostId.eq(post_id)).count(db).await
+}
+
 /// Removes a favourite.
 pub async fn unfavorite(db: &impl ConnectionTrait, user_id: i64, post_id: i64) -> Result<(), DbErr> {
     favorite::Entity::delete_by_id((user_id, post_id)).exec(db).await.map(|_| ())

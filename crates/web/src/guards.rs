@@ -217,3 +217,16 @@ fn origin_of(url: &str) -> &str {
     let after_scheme = url.find("://").map_or(0, |i| i + 3);
     url[after_scheme..].find('/').map_or(url, |end| &url[..after_scheme + end])
 }
+
+/// Whether the client asked for JSON (the site's small scripts) rather than a page.
+pub struct WantsJson(pub bool);
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for WantsJson {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let json = req.accept().is_some_and(|a| a.preferred().media_type() == &rocket::http::MediaType::JSON);
+        Outcome::Success(WantsJson(json))
+    }
+}

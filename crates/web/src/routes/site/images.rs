@@ -4,8 +4,7 @@
 use app::{App, AppError};
 use rocket::form::FromForm;
 use rocket::fs::TempFile;
-use rocket::http::{MediaType, Status};
-use rocket::request::{FromRequest, Outcome, Request};
+use rocket::http::Status;
 use rocket::response::{Flash, Redirect};
 use rocket::serde::json::{Json, Value, json};
 use rocket::{State, get, post, routes, uri};
@@ -28,18 +27,6 @@ struct UploadForm<'r> {
     image: Option<TempFile<'r>>,
     #[field(default = String::new())]
     alt: String,
-}
-
-/// Whether the client asked for JSON (the editor's script) rather than a page.
-struct WantsJson(bool);
-
-#[rocket::async_trait]
-impl<'r> FromRequest<'r> for WantsJson {
-    type Error = std::convert::Infallible;
-
-    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        Outcome::Success(WantsJson(req.accept().is_some_and(|a| a.preferred().media_type() == &MediaType::JSON)))
-    }
 }
 
 /// What the upload answers: the page (or a redirect to it), or JSON for the editor.
@@ -100,7 +87,7 @@ async fn page(layout: Layout, user: CurrentUser, app: &State<App>) -> SiteResult
 #[post("/account/images", data = "<form>")]
 async fn upload(
     form: CsrfForm<'_, UploadForm<'_>>,
-    json: WantsJson,
+    json: crate::guards::WantsJson,
     layout: Layout,
     user: CurrentUser,
     app: &State<App>,

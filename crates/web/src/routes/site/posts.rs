@@ -18,7 +18,10 @@ use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Posts", |rocket| async {
-        rocket.mount("/", routes![new, create, show, edit, update, delete, drafts, history, version, restore])
+        rocket.mount(
+            "/",
+            routes![new, create, show, edit, update, delete, drafts, history, version, restore, favorite, unfavorite],
+        )
     })
 }
 
@@ -183,8 +186,10 @@ async fn create(
 async fn show(id: &str, layout: Layout, viewer: Option<CurrentUser>, app: &State<App>) -> SiteResult<Page> {
     let post = app::posts::show(app, post_id(id)?, viewer.as_ref().map(|v| &v.user)).await?;
     let tags = app::posts::tags_of(app, std::slice::from_ref(&post)).await?.remove(&post.id).unwrap_or_default();
+    let (count, favored) = app::social::favorites_of(app, post.id, viewer.as_ref().map(|v| &v.user)).await?;
+    let favorites = context! { count, favored, can: viewer.is_some() };
     let post = PostView::new(post, viewer.as_ref()).with_tags(tags);
-    Ok(Page::render("posts/show", context! { layout, post }))
+    Ok(Page::render("posts/show", context! { layout, post, favorites }))
 }
 
 fn update_editor(id: i64, zone: TimeZone, published: bool) -> Editor<'static> {
@@ -338,4 +343,48 @@ async fn restore(
     let number = version_number(n)?;
     let saved = app::posts::restore(app, &user.user, post_id(id)?, number).await?;
     Ok(Flash::success(Redirect::to(uri!(show(saved.id.to_string()))), format!("Version {number} has been restored.")))
+}
+
+/// What favouriting answers: back to the post (no JavaScript), or the new count as JSON for the
+/// post page's script.
+#[derive(rocket::Responder)]
+enum Favorited {
+    Page(Box<Redirect>),
+    Json(rocket::serde::json::Json<rocket::serde::json::Value>),
+}
+
+async fn set_favorite(id: &str, on: bool, json: bool, user: &CurrentUser, app: &App) -> SiteResult<Favorited> {
+    let id = post_id(id)?;
+    let article = app::social::set_favorite(app, &user.user, PostKey::Id(id), on).await?;
+    if json {
+        let answer = rocket::serde::json::json!({
+            "favorited": article.favorited, "count": article.row.favorites_count,
+        });
+        return Ok(Favorited::Json(rocket::serde::json::Json(answer)));
+    }
+    Ok(Favorited::Page(Box::new(Redirect::to(format!("{}#favorite", uri!(show(id.to_string())))))))
+}
+
+/// The signed-in reader favours post `id` (again is fine); someone else's draft is not found.
+#[post("/post/<id>/favorite", data = "<_form>")]
+async fn favorite(
+    id: &str,
+    _form: CsrfForm<'_, Confirm>,
+    json: crate::guards::WantsJson,
+    user: CurrentUser,
+    app: &State<App>,
+) -> SiteResult<Favorited> {
+    set_favorite(id, true, json.0, &user, app).await
+}
+
+/// The signed-in reader no longer favours post `id`.
+#[post("/post/<id>/unfavorite", data = "<_form>")]
+async fn unfavorite(
+    id: &str,
+    _form: CsrfForm<'_, Confirm>,
+    json: crate::guards::WantsJson,
+    user: CurrentUser,
+    app: &State<App>,
+) -> SiteResult<Favorited> {
+    set_favorite(id, false, json.0, &user, app).await
 }

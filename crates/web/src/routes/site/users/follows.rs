@@ -1,5 +1,5 @@
-//! Following authors on the site: the buttons on their pages, and who follows whom. The API's
-//! follows are the same rows.
+//! Following authors on the site: the buttons on their pages, who follows whom, and what a
+//! reader favours. The API's follows and favourites are the same rows.
 
 use app::{App, AppError};
 use rocket::response::{Flash, Redirect};
@@ -86,4 +86,19 @@ pub(super) async fn following(
     app: &State<App>,
 ) -> SiteResult<Page> {
     follow_list(username, page, false, layout, app).await
+}
+
+/// The visible posts `username` favours, newest first, paginated like `/`.
+#[get("/user/<username>/favorites?<page>")]
+pub(super) async fn favorites(
+    username: &str,
+    page: Option<&str>,
+    layout: Layout,
+    viewer: Option<CurrentUser>,
+    app: &State<App>,
+) -> SiteResult<Page> {
+    let (account, rows, pagination) = app::social::favorites_page(app, username, page).await?;
+    let listing = crate::routes::site::main::Listing::of(app, rows, pagination, viewer.as_ref()).await?;
+    let page_base = format!("/user/{}/favorites", rocket::http::RawStr::new(&account.username).percent_encode());
+    Ok(Page::render("users/favorites", context! { layout, account: UserView::from(&account), listing, page_base }))
 }

@@ -46,6 +46,7 @@ pub fn stage() -> AdHoc {
                 follows::unfollow,
                 follows::followers,
                 follows::following,
+                follows::favorites,
                 password::reset_request_page,
                 password::reset_request,
                 password::reset_page,
