@@ -73,3 +73,34 @@ async fn nobody_follows_themselves_and_visitors_log_in_first() {
     assert_eq!(alice.get("/user/alice/followers?page=2").await.status, Status::NotFound);
     assert!(alice.get("/user/alice/followers").await.shows("Nobody follows alice yet."));
 }
+
+#[rocket::async_test]
+async fn following_lists_the_followed_authors_visible_posts_newest_first() {
+    let app = TestApp::with(gazette_tests::Settings { posts_per_page: 2, ..Default::default() }).await;
+    let mut alice = app.signed_up("alice").await;
+    let mut carol = app.signed_up("carol").await;
+    let mut bob = app.signed_up("bob").await;
+    alice.writes_post("Alice one").await;
+    carol.writes_post("Carol one").await;
+    alice.writes_post("Alice two").await;
+    alice.post_form("/post/new", &[("title", "Alice draft"), ("content", "x"), ("action", "draft")]).await;
+    alice.writes_post("Alice three").await;
+
+    let empty = bob.get("/following").await;
+    assert_eq!(empty.status, Status::Ok);
+    assert_eq!(empty.header("Cache-Control"), Some("no-store"));
+    assert!(empty.shows("You do not follow anyone yet."));
+    assert!(
+        empty.body.contains(r#"href="/user/alice""#) && empty.body.contains(r#"href="/user/carol""#),
+        "{}",
+        empty.body
+    );
+    bob.post_form("/user/alice/follow", &[]).await;
+    let first = bob.get("/following").await;
+    assert!(first.shows("Alice three") && first.shows("Alice two") && !first.shows("Carol one"), "{}", first.body);
+    let second = bob.get("/following?page=2").await;
+    assert!(second.shows("Alice one") && !second.shows("Alice draft"), "drafts are nobody's feed");
+    assert_eq!(bob.get("/following?page=3").await.status, Status::NotFound);
+    let visitor = app.browser().get("/following").await;
+    assert_eq!(visitor.status, Status::SeeOther, "visitors log in first");
+}

@@ -504,6 +504,43 @@ pub async fn favorited_page(
     Ok((rows, total))
 }
 
+/// A page of the visible posts by the authors `reader` follows, newest first, and how many
+/// there are.
+pub async fn followed_page(
+    db: &impl ConnectionTrait,
+    reader: i64,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
+    use crate::entity::follow;
+    let followed = || {
+        Query::select()
+            .column(follow::Column::FolloweeId)
+            .from(follow::Entity)
+            .and_where(follow::Column::FollowerId.eq(reader))
+            .to_owned()
+    };
+    let total = sea_orm::PaginatorTrait::count(
+        post::Entity::find().filter(visible()).filter(post::Column::UserId.in_subquery(followed())),
+        db,
+    )
+    .await?;
+    if offset >= total {
+        return Ok((Vec::new(), total));
+    }
+    let rows = with_author()
+        .filter(visible())
+        .filter(post::Column::UserId.in_subquery(followed()))
+        .order_by_desc(post::Column::DatePosted)
+        .order_by_desc(post::Column::Id)
+        .limit(limit)
+        .offset(offset)
+        .into_model::<PostWithAuthor>()
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
 /// A page of `author`'s drafts and scheduled posts, the latest saved first, and how many there
 /// are.
 pub async fn unpublished_page(

@@ -25,6 +25,7 @@ const PRIVATE_PATHS: &[&str] = &[
     "/password",
     "/post/new",
     "/drafts",
+    "/following",
     "/reset_password",
     "/login",
     "/register",

@@ -206,6 +206,16 @@ pub async fn show(app: &App, id: i64, viewer: Option<&User>) -> AppResult<Post> 
         .ok_or(AppError::NotFound("post"))
 }
 
+/// Page `page` of the visible posts by the authors `reader` follows, newest first.
+pub async fn following_page(app: &App, reader: &User, page: Option<&str>) -> AppResult<(Vec<Post>, Pagination)> {
+    let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
+    let per_page = app.settings().posts_per_page;
+    let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+    let (rows, total) = persistence::posts::followed_page(app.db(), reader.id, per_page, offset).await?;
+    let pagination = Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
+    Ok((rows, pagination))
+}
+
 /// Page `page` of `author`'s drafts and scheduled posts, the latest saved first.
 pub async fn unpublished(app: &App, author: &User, page: Option<&str>) -> AppResult<(Vec<Post>, Pagination)> {
     let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;

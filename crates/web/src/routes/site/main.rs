@@ -21,7 +21,7 @@ use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Main", |rocket| async {
-        rocket.mount("/", routes![index, about, healthz, tag, tags]).mount("/home", routes![index])
+        rocket.mount("/", routes![index, about, healthz, tag, tags, following]).mount("/home", routes![index])
     })
 }
 
@@ -108,6 +108,29 @@ async fn tag(
     let listing = Listing::of(app, rows, pagination, viewer.as_ref()).await?;
     let page_base = format!("/tag/{}", rocket::http::RawStr::new(name).percent_encode());
     Ok(Page::render("main/tag", context! { layout, listing, page_base, tag: name, total }))
+}
+
+/// The visible posts of the authors the signed-in reader follows, newest first; with nobody
+/// followed, the authors of the newest posts to start with.
+#[get("/following?<page>")]
+async fn following(page: Option<&str>, layout: Layout, reader: CurrentUser, app: &State<App>) -> SiteResult<Page> {
+    let (rows, pagination) = app::posts::following_page(app, &reader.user, page).await?;
+    let mut suggestions: Vec<(String, String)> = Vec::new();
+    if pagination.total_items == 0 {
+        // The authors of the 50 newest posts, at most ten of them.
+        let (newest, _) = app::posts::list_articles(app, Default::default(), 50, 0, None).await?;
+        for post in newest.into_iter().map(|a| a.row) {
+            let name = post.author_username;
+            if post.user_id != reader.user.id && !suggestions.iter().any(|(n, _)| *n == name) && suggestions.len() < 10
+            {
+                let path = rocket::http::RawStr::new(&name).percent_encode().to_string();
+                suggestions.push((name, path));
+            }
+        }
+    }
+    let suggestions: Vec<_> = suggestions.into_iter().map(|(name, path)| context! { name, path }).collect();
+    let listing = Listing::of(app, rows, pagination, Some(&reader)).await?;
+    Ok(Page::render("main/following", context! { layout, listing, suggestions, page_base: "/following" }))
 }
 
 /// Every tag, the most used first.
