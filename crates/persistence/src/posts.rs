@@ -476,32 +476,12 @@ pub async fn favorited_page(
     offset: u64,
 ) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
     use crate::entity::favorite;
-    let favored = || {
-        Query::select()
-            .column(favorite::Column::PostId)
-            .from(favorite::Entity)
-            .and_where(favorite::Column::UserId.eq(user_id))
-            .to_owned()
-    };
-    let total = sea_orm::PaginatorTrait::count(
-        post::Entity::find().filter(visible()).filter(post::Column::Id.in_subquery(favored())),
-        db,
-    )
-    .await?;
-    if offset >= total {
-        return Ok((Vec::new(), total));
-    }
-    let rows = with_author()
-        .filter(visible())
-        .filter(post::Column::Id.in_subquery(favored()))
-        .order_by_desc(post::Column::DatePosted)
-        .order_by_desc(post::Column::Id)
-        .limit(limit)
-        .offset(offset)
-        .into_model::<PostWithAuthor>()
-        .all(db)
-        .await?;
-    Ok((rows, total))
+    let favored = Query::select()
+        .column(favorite::Column::PostId)
+        .from(favorite::Entity)
+        .and_where(favorite::Column::UserId.eq(user_id))
+        .to_owned();
+    visible_page(db, post::Column::Id.in_subquery(favored), limit, offset).await
 }
 
 /// A page of the visible posts by the authors `reader` follows, newest first, and how many
@@ -513,24 +493,29 @@ pub async fn followed_page(
     offset: u64,
 ) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
     use crate::entity::follow;
-    let followed = || {
-        Query::select()
-            .column(follow::Column::FolloweeId)
-            .from(follow::Entity)
-            .and_where(follow::Column::FollowerId.eq(reader))
-            .to_owned()
-    };
-    let total = sea_orm::PaginatorTrait::count(
-        post::Entity::find().filter(visible()).filter(post::Column::UserId.in_subquery(followed())),
-        db,
-    )
-    .await?;
+    let followed = Query::select()
+        .column(follow::Column::FolloweeId)
+        .from(follow::Entity)
+        .and_where(follow::Column::FollowerId.eq(reader))
+        .to_owned();
+    visible_page(db, post::Column::UserId.in_subquery(followed), limit, offset).await
+}
+
+/// A page of the visible posts that also meet `condition`, newest first, and how many there are.
+async fn visible_page(
+    db: &impl ConnectionTrait,
+    condition: Expr,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
+    let total =
+        sea_orm::PaginatorTrait::count(post::Entity::find().filter(visible()).filter(condition.clone()), db).await?;
     if offset >= total {
         return Ok((Vec::new(), total));
     }
     let rows = with_author()
         .filter(visible())
-        .filter(post::Column::UserId.in_subquery(followed()))
+        .filter(condition)
         .order_by_desc(post::Column::DatePosted)
         .order_by_desc(post::Column::Id)
         .limit(limit)
