@@ -57,7 +57,7 @@ pub async fn follow_list(
 ) -> AppResult<(User, Vec<User>, domain::Pagination)> {
     let account = find_by_username(app, username).await?;
     let page = domain::PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
-    let offset = page.get().saturating_sub(1).saturating_mul(FOLLOWS_PER_PAGE);
+    let offset = page.offset(FOLLOWS_PER_PAGE);
     let (rows, total) =
         persistence::social::follow_page(app.db(), account.id, followers, FOLLOWS_PER_PAGE, offset).await?;
     let pagination = domain::Pagination::new(page, FOLLOWS_PER_PAGE, total).ok_or(AppError::NotFound("page"))?;
@@ -115,7 +115,7 @@ pub async fn favorites_page(
     let account = find_by_username(app, username).await?;
     let page = domain::PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
     let per_page = app.settings().posts_per_page;
-    let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+    let offset = page.offset(per_page);
     let (rows, total) = persistence::posts::favorited_page(app.db(), account.id, per_page, offset).await?;
     let pagination = domain::Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
     Ok((account, rows, pagination))

@@ -28,6 +28,12 @@ impl PageNumber {
     pub fn get(self) -> u64 {
         self.0
     }
+
+    /// How many rows come before this page at `per_page` a page (saturating: a page number
+    /// too large for any listing stays past its end).
+    pub fn offset(self, per_page: u64) -> u64 {
+        self.0.saturating_sub(1).saturating_mul(per_page)
+    }
 }
 
 /// One entry in the row of page links: a page, or a gap shown as an ellipsis.
@@ -119,6 +125,13 @@ impl Pagination {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_starts_after_the_rows_of_the_pages_before_it_and_huge_pages_saturate() {
+        assert_eq!(PageNumber::FIRST.offset(5), 0);
+        assert_eq!(PageNumber::parse(Some("3")).unwrap().offset(5), 10);
+        assert_eq!(PageNumber::parse(Some("18446744073709551615")).unwrap().offset(5), u64::MAX);
+    }
 
     /// The rule stated directly: every page number, shown or folded into a gap.
     fn links_by_visiting_every_page(p: &Pagination) -> Vec<PageLink> {

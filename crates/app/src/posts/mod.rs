@@ -210,7 +210,7 @@ pub async fn show(app: &App, id: i64, viewer: Option<&User>) -> AppResult<Post> 
 pub async fn following_page(app: &App, reader: &User, page: Option<&str>) -> AppResult<(Vec<Post>, Pagination)> {
     let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
     let per_page = app.settings().posts_per_page;
-    let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+    let offset = page.offset(per_page);
     let (rows, total) = persistence::posts::followed_page(app.db(), reader.id, per_page, offset).await?;
     let pagination = Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
     Ok((rows, pagination))
@@ -220,7 +220,7 @@ pub async fn following_page(app: &App, reader: &User, page: Option<&str>) -> App
 pub async fn unpublished(app: &App, author: &User, page: Option<&str>) -> AppResult<(Vec<Post>, Pagination)> {
     let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
     let per_page = app.settings().posts_per_page;
-    let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+    let offset = page.offset(per_page);
     let (rows, total) = persistence::posts::unpublished_page(app.db(), author.id, per_page, offset).await?;
     let pagination = Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
     Ok((rows, pagination))
@@ -239,7 +239,7 @@ pub async fn home_page(app: &App, page: Option<&str>) -> AppResult<(Vec<Post>, P
     let db = app.db();
     let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
     let per_page = app.settings().posts_per_page;
-    let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+    let offset = page.offset(per_page);
     let hint = &app.inner.listing_hint;
     // A page in the newer half takes one query (posts and count together); one in the older
     // half is read from the oldest end, which needs the count first. Which half is judged from
@@ -287,7 +287,7 @@ pub async fn author_page(app: &App, username: &str, page: Option<&str>) -> AppRe
 pub async fn tag_page(app: &App, tag: &str, page: Option<&str>) -> AppResult<(Vec<Post>, Pagination, u64)> {
     let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
     let per_page = app.settings().posts_per_page;
-    let offset = page.get().saturating_sub(1).saturating_mul(per_page);
+    let offset = page.offset(per_page);
     let (rows, total) = persistence::posts::tagged_page(app.db(), tag, per_page, offset).await?;
     if total == 0 {
         return Err(AppError::NotFound("tag"));
