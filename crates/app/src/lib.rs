@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod avatars;
 mod error;
+mod files;
 pub mod images;
 pub mod maintenance;
 pub mod markdown;

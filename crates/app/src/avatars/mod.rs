@@ -91,14 +91,7 @@ pub(crate) async fn on_picture_threads<T: Send + 'static>(work: impl FnOnce() ->
 /// whole or not at all.
 pub(crate) async fn save(dir: &Path, png: Vec<u8>) -> Result<String, std::io::Error> {
     let name = format!("{:032x}.png", rand::random::<u128>());
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let path = dir.join(&name);
-    tokio::fs::create_dir_all(dir).await?;
-    tokio::fs::write(&tmp, png).await?;
-    if let Err(e) = tokio::fs::rename(&tmp, &path).await {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(e);
-    }
+    crate::files::write_whole(dir, &name, &png).await?;
     Ok(name)
 }
 
@@ -120,51 +113,10 @@ pub(crate) async fn remove(dir: &Path, name: &str) {
 }
 
 /// Deletes what a crash can leave in the avatar folder: files no account points at (written
-/// before their row committed, or replaced after) and half-written temporary files. Only files
-/// older than `grace` go, so that an upload another instance is finishing keeps its file.
-/// Returns how many files were deleted.
+/// before their row committed, or replaced after) and half-written temporary files, older than
+/// `grace`. Returns how many files were deleted.
 pub(crate) async fn sweep(dir: &Path, db: &persistence::DatabaseConnection, grace: std::time::Duration) -> usize {
-    let mut entries = match tokio::fs::read_dir(dir).await {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return 0,
-        Err(e) => {
-            log::warn!("avatar sweep: cannot read {}: {e}", dir.display());
-            return 0;
-        }
-    };
-    // Listed before the accounts are read: a file that appears later is not looked at.
-    let mut candidates = Vec::new();
-    while let Ok(Some(entry)) = entries.next_entry().await {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let temporary = name.starts_with('.') && name.ends_with(".png.tmp") && is_ours(&name[1..name.len() - 4]);
-        let old = match entry.metadata().await.and_then(|m| m.modified()) {
-            Ok(modified) => modified.elapsed().is_ok_and(|age| age >= grace),
-            Err(_) => false,
-        };
-        if old && (temporary || is_ours(&name)) {
-            candidates.push((name, temporary));
-        }
-    }
-    if candidates.is_empty() {
-        return 0;
-    }
-    let used = match persistence::users::image_files(db).await {
-        Ok(used) => used,
-        Err(e) => {
-            log::warn!("avatar sweep: cannot read the accounts: {e}");
-            return 0;
-        }
-    };
-    let mut deleted = 0;
-    for (name, temporary) in candidates {
-        if (temporary || !used.contains(&name)) && tokio::fs::remove_file(dir.join(&name)).await.is_ok() {
-            deleted += 1;
-        }
-    }
-    if deleted > 0 {
-        log::warn!("avatar sweep: deleted {deleted} files no account uses");
-    }
-    deleted
+    crate::files::sweep(dir, is_ours, || persistence::users::image_files(db), grace, "avatar").await
 }
 
 fn to_png(bytes: &[u8]) -> Result<Vec<u8>, AvatarError> {

@@ -109,11 +109,11 @@ pub async fn upload(app: &App, author: &User, bytes: Vec<u8>, alt: &str) -> AppR
     let dir = &settings.image_dir;
     let base = format!("{:032x}", rand::random::<u128>());
     let name = format!("{base}-{}w.{}", processed.width, processed.extension);
-    write_whole(dir, &name, &processed.large).await?;
+    crate::files::write_whole(dir, &name, &processed.large).await?;
     let small_name = match &processed.small {
         Some(small) => {
             let small_name = format!("{base}-{SMALL_WIDTH}w.{}", processed.extension);
-            if let Err(e) = write_whole(dir, &small_name, small).await {
+            if let Err(e) = crate::files::write_whole(dir, &small_name, small).await {
                 remove_files(dir, &[name.as_str()]).await;
                 return Err(e.into());
             }
@@ -212,51 +212,10 @@ pub(crate) async fn remove_files(dir: &Path, names: &[&str]) {
 }
 
 /// Deletes what a crash can leave in the images folder: files no image row names (written
-/// before their row committed) and half-written temporary files, older than `grace` (an upload
-/// another instance is finishing keeps its files). Returns how many were deleted.
+/// before their row committed) and half-written temporary files, older than `grace`. Returns
+/// how many were deleted.
 pub(crate) async fn sweep(dir: &Path, db: &persistence::DatabaseConnection, grace: std::time::Duration) -> usize {
-    let Ok(mut entries) = tokio::fs::read_dir(dir).await else { return 0 };
-    let mut candidates = Vec::new();
-    while let Ok(Some(entry)) = entries.next_entry().await {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let temporary = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")).is_some_and(is_ours);
-        let old =
-            entry.metadata().await.and_then(|m| m.modified()).is_ok_and(|m| m.elapsed().is_ok_and(|a| a >= grace));
-        if old && (temporary || is_ours(&name)) {
-            candidates.push((name, temporary));
-        }
-    }
-    if candidates.is_empty() {
-        return 0;
-    }
-    let used = match persistence::images::file_names(db).await {
-        Ok(used) => used,
-        Err(e) => {
-            log::warn!("image sweep: cannot read the images: {e}");
-            return 0;
-        }
-    };
-    let mut deleted = 0;
-    for (name, temporary) in candidates {
-        if (temporary || !used.contains(&name)) && tokio::fs::remove_file(dir.join(&name)).await.is_ok() {
-            deleted += 1;
-        }
-    }
-    if deleted > 0 {
-        log::warn!("image sweep: deleted {deleted} files no image uses");
-    }
-    deleted
-}
-
-async fn write_whole(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = dir.join(format!(".{name}.tmp"));
-    tokio::fs::create_dir_all(dir).await?;
-    tokio::fs::write(&tmp, bytes).await?;
-    if let Err(e) = tokio::fs::rename(&tmp, dir.join(name)).await {
-        let _ = tokio::fs::remove_file(&tmp).await;
-        return Err(e);
-    }
-    Ok(())
+    crate::files::sweep(dir, is_ours, || persistence::images::file_names(db), grace, "image").await
 }
 
 /// Decodes, turns upright, resizes and re-encodes.
