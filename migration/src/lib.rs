@@ -23,6 +23,7 @@ mod m20261201_000018_create_post_revisions;
 mod m20261201_000019_create_images;
 mod m20261201_000020_add_post_tag_visibility;
 mod m20261201_000021_index_followers;
+mod m20261201_000022_add_comment_moderation;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000019_create_images::Migration),
             Box::new(m20261201_000020_add_post_tag_visibility::Migration),
             Box::new(m20261201_000021_index_followers::Migration),
+            Box::new(m20261201_000022_add_comment_moderation::Migration),
         ]
     }
 }

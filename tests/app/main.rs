@@ -4,6 +4,7 @@
 mod accounts;
 mod auth_api;
 mod avatars;
+mod comments;
 mod drafts;
 mod favorites;
 mod follows;

@@ -232,10 +232,26 @@ async fn articles_are_the_sites_posts_with_slugs_tags_favorites_and_comments() {
     assert_eq!(s, Status::Ok);
     let comment_id = body["comment"]["id"].as_i64().unwrap();
     assert_eq!(body["comment"]["author"]["username"], "bob");
+    // bob's first comment on the site waits for the article's author to approve it: bob sees it,
+    // nobody else does.
     let (_, body) = call(&mut c, Get, "/api/articles/how-to-train-your-dragon/comments", None, None).await;
+    assert_eq!(body["comments"].as_array().unwrap().len(), 0);
+    let (_, body) = call(&mut c, Get, "/api/articles/how-to-train-your-dragon/comments", None, Some(&bob)).await;
     assert_eq!(body["comments"].as_array().unwrap().len(), 1);
     let uri = format!("/api/articles/how-to-train-your-dragon/comments/{comment_id}");
-    assert_eq!(call(&mut c, Delete, &uri, None, Some(&jake)).await.0, Status::Forbidden, "not jake's comment");
+    let carol = register(&mut c, "carol").await;
+    assert_eq!(call(&mut c, Delete, &uri, None, Some(&carol)).await.0, Status::NotFound, "held: not carol's to know");
+    let (_, body) = call(
+        &mut c,
+        Post,
+        "/api/articles/how-to-train-your-dragon/comments",
+        Some(json!({ "comment": { "body": "By the author" } })),
+        Some(&jake),
+    )
+    .await;
+    let by_jake = body["comment"]["id"].as_i64().unwrap();
+    let jakes = format!("/api/articles/how-to-train-your-dragon/comments/{by_jake}");
+    assert_eq!(call(&mut c, Delete, &jakes, None, Some(&carol)).await.0, Status::Forbidden, "not carol's comment");
     assert_eq!(call(&mut c, Delete, &uri, None, Some(&bob)).await.0, Status::NoContent);
     assert_eq!(call(&mut c, Delete, &uri, None, Some(&bob)).await.0, Status::NotFound);
 

@@ -177,7 +177,9 @@ impl<'a> Browser<'a> {
     /// Follows a redirect, as a browser would.
     pub async fn follow(&mut self, page: &Page) -> Page {
         let location = page.location.clone().unwrap_or_else(|| panic!("no redirect: {} {}", page.status, page.body));
-        self.get(&location).await
+        // The fragment stays in the browser.
+        let path = location.split('#').next().unwrap_or_default().to_owned();
+        self.get(&path).await
     }
 
     /// The CSRF token of this browser, reading a page for it if none was seen yet.

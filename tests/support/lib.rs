@@ -26,6 +26,8 @@ pub fn root() -> PathBuf {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub posts_per_page: u64,
+    /// `first`, `all` or `none`.
+    pub comment_moderation: &'static str,
     pub avatar_max_bytes: u64,
     pub image_max_bytes: u64,
     pub image_quota_bytes: u64,
@@ -55,6 +57,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             posts_per_page: 5,
+            comment_moderation: "first",
             avatar_max_bytes: 5 * 1024 * 1024,
             image_max_bytes: 10 * 1024 * 1024,
             image_quota_bytes: 500 * 1024 * 1024,
@@ -118,6 +121,7 @@ impl TestApp {
             .merge(Serialized::global("database_url", &database_url))
             .merge(Serialized::global("bcrypt_cost", 4))
             .merge(Serialized::global("posts_per_page", settings.posts_per_page))
+            .merge(Serialized::global("comment_moderation", settings.comment_moderation))
             .merge(Serialized::global("avatar_max_bytes", settings.avatar_max_bytes))
             .merge(Serialized::global("image_max_bytes", settings.image_max_bytes))
             .merge(Serialized::global("image_quota_bytes", settings.image_quota_bytes))
@@ -212,6 +216,16 @@ impl TestApp {
 
     pub async fn post(&self, id: i64) -> Option<persistence::posts::PostWithAuthor> {
         persistence::posts::find_by_id(&self.db, id).await.unwrap()
+    }
+
+    /// Every stored comment on post `post` (held ones too), oldest first, as `(body, state)`.
+    pub async fn stored_comments(&self, post: i64) -> Vec<(String, String)> {
+        use sea_orm::ConnectionTrait;
+        let backend = self.db.get_database_backend();
+        let sql = "SELECT body, state FROM comments WHERE post_id = $1 ORDER BY created_at, id";
+        let statement = sea_orm::Statement::from_sql_and_values(backend, sql, [post.into()]);
+        let rows = self.db.query_all_raw(statement).await.unwrap();
+        rows.iter().map(|r| (r.try_get("", "body").unwrap(), r.try_get("", "state").unwrap())).collect()
     }
 
     pub async fn post_count(&self) -> u64 {

@@ -24,6 +24,9 @@ pub enum AppError {
     /// It exists, but it is not this caller's to change.
     #[error("forbidden")]
     Forbidden,
+    /// The post's comments are closed: no new comment is taken.
+    #[error("comments are closed")]
+    CommentsClosed,
     /// The caller could not be told apart from anyone: wrong credentials, or a refused token.
     #[error("not authenticated: {0:?}")]
     Unauthenticated(Unauthenticated),

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod avatars;
+pub mod comments;
 mod error;
 mod files;
 pub mod images;
@@ -51,6 +52,8 @@ pub struct Settings {
     pub image_quota_bytes: u64,
     /// Posts on one page of a site listing.
     pub posts_per_page: u64,
+    /// Which comments wait for approval.
+    pub comment_moderation: domain::comment::Moderation,
     /// bcrypt work factor.
     pub bcrypt_cost: u32,
     /// How long a password-reset link works, in seconds.

@@ -45,12 +45,34 @@ pub async fn rerender(app: &App, unrendered_only: bool) -> crate::AppResult<u64>
     }
 }
 
+/// Renders the comments written before comments were rendered on writing, a batch at a time;
+/// answers how many.
+pub async fn render_comments(app: &App) -> crate::AppResult<u64> {
+    let mut done = 0;
+    loop {
+        let batch = persistence::comments::unrendered(app.db(), 200).await?;
+        if batch.is_empty() {
+            return Ok(done);
+        }
+        for (id, body) in batch {
+            let html = crate::posts::render_comment(&body).await?;
+            persistence::comments::set_html(app.db(), id, html).await?;
+            done += 1;
+        }
+    }
+}
+
 /// Renders what the last migration left unrendered, once at start-up.
 pub(crate) async fn render_unrendered(app: App) {
     match rerender(&app, true).await {
         Ok(0) => {}
         Ok(n) => log::info!("rendered {n} posts stored before their rendering was"),
         Err(e) => log::error!("could not render the posts stored before their rendering was: {e}"),
+    }
+    match render_comments(&app).await {
+        Ok(0) => {}
+        Ok(n) => log::info!("rendered {n} comments stored before their rendering was"),
+        Err(e) => log::error!("could not render the comments stored before their rendering was: {e}"),
     }
 }
 

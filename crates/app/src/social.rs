@@ -1,12 +1,7 @@
-//! What readers do with posts and with each other: follows, favourites, comments, tags.
+//! What readers do with posts and with each other: follows, favourites, tags (comments are
+//! [`crate::comments`]).
 
-use std::collections::HashSet;
-
-use domain::CommentBody;
-
-pub use persistence::comments::CommentRow as Comment;
-
-use crate::accounts::{actor, find_by_username};
+use crate::accounts::find_by_username;
 use crate::posts::{self, Article, PostKey};
 use crate::{App, AppError, AppResult, User};
 
@@ -119,59 +114,6 @@ pub async fn favorites_page(
     let (rows, total) = persistence::posts::favorited_page(app.db(), account.id, per_page, offset).await?;
     let pagination = domain::Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
     Ok((account, rows, pagination))
-}
-
-/// The id of the post with this slug, if `viewer` may see it.
-async fn post_id(app: &App, slug: &str, viewer: Option<&User>) -> AppResult<i64> {
-    Ok(posts::find_for(app, PostKey::Slug(slug), viewer).await?.id)
-}
-
-/// `author` comments on the post with this slug; answers the comment.
-pub async fn add_comment(app: &App, author: &User, slug: &str, body: CommentBody) -> AppResult<Comment> {
-    let post = post_id(app, slug, Some(author)).await?;
-    let id = persistence::comments::insert(app.db(), post, author.id, body.into_inner(), app.clock().now()).await?;
-    persistence::comments::find(app.db(), id).await?.ok_or(AppError::NotFound("comment"))
-}
-
-/// The comments on the post with this slug, oldest first, `limit` from `offset`, each with
-/// whether `viewer` follows its author.
-pub async fn comments(
-    app: &App,
-    slug: &str,
-    viewer: Option<&User>,
-    limit: u64,
-    offset: u64,
-) -> AppResult<Vec<(Comment, bool)>> {
-    let post = post_id(app, slug, viewer).await?;
-    let rows = persistence::comments::list_for_post(app.db(), post, limit, offset).await?;
-    let authors: Vec<i64> = rows.iter().map(|c| c.user_id).collect::<HashSet<_>>().into_iter().collect();
-    let followed = match viewer {
-        Some(v) => persistence::social::followed_among(app.db(), v.id, &authors).await?,
-        None => HashSet::new(),
-    };
-    Ok(rows
-        .into_iter()
-        .map(|c| {
-            let following = followed.contains(&c.user_id);
-            (c, following)
-        })
-        .collect())
-}
-
-/// Deletes comment `id` on the post with this slug; only its author or a moderator may
-/// ([`AppError::Forbidden`]). [`AppError::NotFound`] when either does not exist, or the comment
-/// is on another post.
-pub async fn delete_comment(app: &App, editor: &User, slug: &str, id: i64) -> AppResult<()> {
-    let post = post_id(app, slug, Some(editor)).await?;
-    let comment = persistence::comments::find(app.db(), id)
-        .await?
-        .filter(|c| c.post_id == post)
-        .ok_or(AppError::NotFound("comment"))?;
-    if !actor(editor).may_modify(comment.user_id) {
-        return Err(AppError::Forbidden);
-    }
-    persistence::comments::delete(app.db(), comment.id).await?;
-    Ok(())
 }
 
 /// Every tag in use with how many posts have it, most used first (the 1,000 most used).

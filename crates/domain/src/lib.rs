@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod authz;
+pub mod comment;
 pub mod pagination;
 pub mod password;
 pub mod post;

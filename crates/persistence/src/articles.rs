@@ -44,6 +44,8 @@ pub struct ArticleRow {
     pub author_image_url: Option<String>,
     /// How many users favour it.
     pub favorites_count: i64,
+    /// Whether new comments are refused.
+    pub comments_closed: bool,
 }
 
 /// Which posts to list.
@@ -73,6 +75,7 @@ fn select() -> Select<post::Entity> {
             post::Column::UserId,
             post::Column::Format,
             post::Column::State,
+            post::Column::CommentsClosed,
         ])
         .column_as(user::Column::Username, "author_username")
         .column_as(user::Column::Bio, "author_bio")

@@ -44,6 +44,8 @@ pub struct PostWithAuthor {
     pub word_count: i32,
     /// `draft`, `scheduled` or `published` (`domain::PostState`).
     pub state: String,
+    /// Whether new comments are refused.
+    pub comments_closed: bool,
 }
 
 /// What a new post stores.
@@ -106,6 +108,7 @@ fn with_author() -> Select<post::Entity> {
             post::Column::Excerpt,
             post::Column::WordCount,
             post::Column::State,
+            post::Column::CommentsClosed,
         ])
         .column_as(user::Column::Username, "author_username")
         .column_as(user::Column::ImageFile, "author_image_file")
@@ -332,6 +335,7 @@ pub async fn author_page(
         post_column(post::Column::Excerpt, "excerpt"),
         post_column(post::Column::WordCount, "word_count"),
         post_column(post::Column::State, "state"),
+        post_column(post::Column::CommentsClosed, "comments_closed"),
         (Expr::col((user::Entity, user::Column::Username)), "post_author_username".to_owned()),
         (Expr::col((user::Entity, user::Column::ImageFile)), "post_author_image_file".to_owned()),
     ] {
@@ -593,6 +597,16 @@ pub async fn set_rendered(db: &impl ConnectionTrait, id: i64, rendered: Rendered
         body_html: Set(rendered.html),
         excerpt: Set(Some(rendered.excerpt)),
         word_count: Set(rendered.words),
+        ..Default::default()
+    };
+    model.update(db).await.map(|_| ())
+}
+
+/// Opens (`false`) or closes a post's comments.
+pub async fn set_comments_closed(db: &impl ConnectionTrait, id: i64, closed: bool) -> Result<(), DbErr> {
+    let model = post::ActiveModel {
+        id: sea_orm::ActiveValue::Unchanged(id),
+        comments_closed: Set(closed),
         ..Default::default()
     };
     model.update(db).await.map(|_| ())

@@ -33,6 +33,10 @@ pub struct User {
     pub image_url: Option<String>,
     /// The IANA name of the time zone publish times are shown in; none is UTC.
     pub time_zone: Option<String>,
+    /// Comments on this user's posts waiting for approval (kept by the database).
+    pub pending_comments: i64,
+    /// Whether this user is mailed about comments on their posts.
+    pub notify_comments: bool,
 }
 
 impl From<user::Model> for User {
@@ -50,6 +54,8 @@ impl From<user::Model> for User {
             bio: m.bio,
             image_url: m.image_url,
             time_zone: m.time_zone,
+            pending_comments: m.pending_comments,
+            notify_comments: m.notify_comments,
         }
     }
 }
@@ -86,6 +92,8 @@ pub struct ProfileUpdate {
     pub image_url: Option<Option<String>>,
     /// New time zone (`Some(None)`: UTC).
     pub time_zone: Option<Option<String>>,
+    /// Mail about comments on or off.
+    pub notify_comments: Option<bool>,
 }
 
 /// Why an account could not be stored.
@@ -227,6 +235,9 @@ pub async fn update_profile(db: &impl ConnectionTrait, id: i64, update: ProfileU
     }
     if let Some(time_zone) = update.time_zone {
         model.time_zone = Set(time_zone);
+    }
+    if let Some(notify) = update.notify_comments {
+        model.notify_comments = Set(notify);
     }
     if model.is_changed() {
         model.update(db).await.map_err(classify)?;

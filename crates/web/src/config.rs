@@ -27,6 +27,9 @@ pub struct AppConfig {
     pub static_dir: PathBuf,
     /// Posts on one page of a listing.
     pub posts_per_page: u64,
+    /// Which comments wait for approval: `first` (a writer's, until one of theirs has been
+    /// approved), `all` or `none`.
+    pub comment_moderation: domain::comment::Moderation,
     /// bcrypt work factor.
     pub bcrypt_cost: u32,
     /// Largest avatar upload accepted.
@@ -75,6 +78,7 @@ impl Default for AppConfig {
             media_dir: "data/media".into(),
             static_dir: "static".into(),
             posts_per_page: 5,
+            comment_moderation: domain::comment::Moderation::First,
             bcrypt_cost: 12,
             avatar_max_bytes: ByteUnit::Mebibyte(5),
             image_max_bytes: ByteUnit::Mebibyte(10),
@@ -127,6 +131,7 @@ impl AppConfig {
             image_max_bytes: self.image_max_bytes.as_u64(),
             image_quota_bytes: self.image_quota_bytes.as_u64(),
             posts_per_page: self.posts_per_page,
+            comment_moderation: self.comment_moderation,
             bcrypt_cost: self.bcrypt_cost,
             reset_token_ttl: self.reset_token_ttl,
             auth_token_ttl: self.auth_token_ttl,

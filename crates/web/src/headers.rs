@@ -26,6 +26,7 @@ const PRIVATE_PATHS: &[&str] = &[
     "/post/new",
     "/drafts",
     "/following",
+    "/comments",
     "/reset_password",
     "/login",
     "/register",

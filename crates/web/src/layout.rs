@@ -21,6 +21,8 @@ pub struct Layout {
     pub flashes: Vec<FlashView>,
     /// Empty for visitors on pages without a form.
     pub csrf_token: String,
+    /// Comments waiting for the signed-in user's approval (shown in the navigation when any).
+    pub waiting_comments: u64,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,7 +50,16 @@ impl<'r> FromRequest<'r> for Layout {
     type Error = std::convert::Infallible;
 
     async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
-        let current_user = req.guard::<CurrentUser>().await.succeeded().map(|u| UserView::from(&u.user));
+        let signed_in = req.guard::<CurrentUser>().await.succeeded();
+        let current_user = signed_in.as_ref().map(|u| UserView::from(&u.user));
+        // Kept on the account (no query), except for moderators, who see everyone's.
+        let waiting_comments = match (signed_in, req.rocket().state::<app::App>()) {
+            (Some(u), Some(app)) => app::comments::waiting(app, &u.user).await.unwrap_or_else(|e| {
+                log::warn!("could not count the comments waiting for approval: {e}");
+                0
+            }),
+            _ => 0,
+        };
         let flashes = req
             .guard::<Option<FlashMessage<'_>>>()
             .await
@@ -71,7 +82,7 @@ impl<'r> FromRequest<'r> for Layout {
             },
             None => String::new(),
         };
-        Outcome::Success(Layout { current_user, flashes, csrf_token })
+        Outcome::Success(Layout { current_user, flashes, csrf_token, waiting_comments })
     }
 }
 

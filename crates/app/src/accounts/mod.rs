@@ -101,6 +101,8 @@ pub struct ProfileChanges {
     pub picture: Option<Vec<u8>>,
     /// The zone publish times are read and shown in.
     pub time_zone: Option<domain::TimeZone>,
+    /// Mail about comments on one's posts, on or off.
+    pub notify_comments: Option<bool>,
     /// A new password: see [`change_password`] for what that ends.
     pub password: Option<Password>,
     /// The account's current password, as typed. When given, a new email is only taken with it
@@ -169,6 +171,7 @@ pub async fn update_profile(app: &App, account: &User, changes: ProfileChanges) 
         bio: changes.bio,
         image_url: changes.image_url,
         time_zone: changes.time_zone.map(domain::TimeZone::stored),
+        notify_comments: changes.notify_comments,
     };
     let outcome: AppResult<()> = async {
         let txn = persistence::begin_write(db).await?;

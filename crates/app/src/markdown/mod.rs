@@ -67,6 +67,44 @@ pub fn markdown(source: &str) -> Rendered {
     Rendered { html: Some(html), excerpt: excerpt(&text), words: words(&text) }
 }
 
+/// Renders a comment: Markdown restricted to inline formatting, links, lists, quotes and code.
+/// Headings come out as paragraphs, pictures as links to them, raw HTML as the text typed; code
+/// is not highlighted; links get `rel="nofollow ugc"`.
+pub fn comment(source: &str) -> String {
+    let mut options = comrak::Options::default();
+    options.extension.strikethrough = true;
+    options.extension.autolink = true;
+    options.render.escape = true;
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, source, &options);
+    for node in root.descendants() {
+        let mut data = node.data.borrow_mut();
+        let replacement = match &data.value {
+            NodeValue::Heading(_) => Some(NodeValue::Paragraph),
+            NodeValue::Image(link) => Some(NodeValue::Link(link.clone())),
+            _ => None,
+        };
+        if let Some(value) = replacement {
+            data.value = value;
+        }
+    }
+    let mut html = String::new();
+    if comrak::format_html(root, &options, &mut html).is_err() {
+        html.clear();
+    }
+    COMMENT_SANITIZER.clean(&html).to_string()
+}
+
+static COMMENT_SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::empty();
+    b.tags(HashSet::from(["p", "br", "em", "strong", "del", "code", "pre", "a", "ul", "ol", "li", "blockquote"]))
+        .tag_attributes(HashMap::from([("a", HashSet::from(["href", "title"])), ("ol", HashSet::from(["start"]))]))
+        .url_schemes(HashSet::from(["http", "https", "mailto"]))
+        .link_rel(Some("nofollow ugc"))
+        .strip_comments(true);
+    b
+});
+
 /// What a plain-text body needs besides itself.
 pub fn plain(source: &str) -> Rendered {
     Rendered { html: None, excerpt: excerpt(source), words: words(source) }

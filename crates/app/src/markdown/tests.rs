@@ -245,3 +245,45 @@ fn the_committed_stylesheet_is_the_one_the_classes_need() {
         path.display()
     );
 }
+
+mod comments {
+    use super::super::comment;
+
+    #[test]
+    fn inline_formatting_links_lists_quotes_and_code_are_kept() {
+        let html =
+            comment("*a* **b** ~~c~~ `d` [e](https://example.com/e)\n\n- one\n- two\n\n> quoted\n\n```\ncode\n```");
+        for part in [
+            "<em>a</em>",
+            "<strong>b</strong>",
+            "<del>c</del>",
+            "<code>d</code>",
+            "<a href=\"https://example.com/e\" rel=\"nofollow ugc\">e</a>",
+            "<li>one</li>",
+            "<blockquote>",
+            "<pre><code>code\n</code></pre>",
+        ] {
+            assert!(html.contains(part), "{part} in {html}");
+        }
+    }
+
+    #[test]
+    fn headings_images_and_raw_html_do_not_come_out_as_such() {
+        let html =
+            comment("# Big\n\n![tracker](https://evil.example/pixel.gif)\n\n<img src=x onerror=alert(1)><b>bold</b>");
+        assert!(!html.contains("<h1"), "{html}");
+        assert!(html.contains("<p>Big</p>"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(html.contains("<a href=\"https://evil.example/pixel.gif\" rel=\"nofollow ugc\">tracker</a>"), "{html}");
+        assert!(html.contains("&lt;b&gt;bold&lt;/b&gt;"), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+    }
+
+    #[test]
+    fn script_urls_and_tables_are_not_kept() {
+        let html = comment("[x](javascript:alert(1)) www.example.com\n\n| a | b |\n|---|---|\n| 1 | 2 |");
+        assert!(!html.contains("javascript:"), "{html}");
+        assert!(!html.contains("<table"), "{html}");
+        assert!(html.contains("rel=\"nofollow ugc\""), "{html}");
+    }
+}

@@ -10,7 +10,7 @@ mod render;
 
 use domain::{Content, Intent, PageNumber, Pagination, PostFormat, PostState, Publication, Title};
 
-pub(crate) use render::render;
+pub(crate) use render::{comment as render_comment, render};
 
 pub use persistence::articles::{ArticleRow, Filter};
 pub use persistence::posts::PostWithAuthor as Post;
@@ -40,6 +40,8 @@ pub struct NewPost {
     pub tags: Vec<String>,
     /// Publish now, keep as a draft, or schedule.
     pub intent: Intent,
+    /// Refuse comments from the start.
+    pub close_comments: bool,
 }
 
 /// Changes to a post: `None` leaves a field as it is. A new title gives a new slug.
@@ -55,6 +57,8 @@ pub struct PostChanges {
     pub tags: Option<Vec<String>>,
     /// Publishes, unpublishes or schedules it; `None` leaves its state and publish time.
     pub intent: Option<Intent>,
+    /// Closes (`true`) or opens its comments.
+    pub close_comments: Option<bool>,
 }
 
 /// A post just saved: its id, and the state and publish time the save gave it.
@@ -103,6 +107,9 @@ pub async fn create(app: &App, author: &User, new: NewPost) -> AppResult<Saved> 
     let (id, _) = persistence::posts::insert(&txn, row, now).await?;
     if !new.tags.is_empty() {
         persistence::social::set_tags(&txn, id, &new.tags).await?;
+    }
+    if new.close_comments {
+        persistence::posts::set_comments_closed(&txn, id, true).await?;
     }
     persistence::revisions::record(&txn, id, snapshot, Some(author.id), now).await?;
     txn.commit().await?;
@@ -183,6 +190,9 @@ pub async fn edit(app: &App, editor: &User, key: PostKey<'_>, changes: PostChang
     if let Some(tags) = changes.tags {
         persistence::social::set_tags(&txn, row.id, &tags).await?;
         tags_before = tags;
+    }
+    if let Some(closed) = changes.close_comments.filter(|c| *c != row.comments_closed) {
+        persistence::posts::set_comments_closed(&txn, row.id, closed).await?;
     }
     snapshot.tags = tags_before;
     persistence::revisions::record(&txn, row.id, snapshot, Some(editor.id), now).await?;
@@ -402,6 +412,7 @@ pub async fn restore(app: &App, editor: &User, id: i64, number: i32) -> AppResul
         description: Some(description),
         tags: Some(tags),
         intent: None,
+        close_comments: None,
     };
     edit(app, editor, PostKey::Id(row.id), changes).await
 }

@@ -12,6 +12,13 @@ const RENDERS_AT_ONCE: usize = 2;
 
 static RENDERS: Semaphore = Semaphore::const_new(RENDERS_AT_ONCE);
 
+/// A comment's sanitised HTML ([`markdown::comment`]), made in turn with the posts' bodies.
+pub(crate) async fn comment(body: &str) -> AppResult<String> {
+    let _turn = RENDERS.acquire().await.map_err(AppError::internal)?;
+    let body = body.to_owned();
+    tokio::task::spawn_blocking(move || markdown::comment(&body)).await.map_err(AppError::internal)
+}
+
 /// What is stored beside `content` written in `format`.
 pub(crate) async fn render(format: PostFormat, content: &str) -> AppResult<persistence::posts::Rendered> {
     let _turn = RENDERS.acquire().await.map_err(AppError::internal)?;

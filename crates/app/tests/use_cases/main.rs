@@ -8,6 +8,7 @@
 extern crate gazette_app as app;
 
 mod accounts;
+mod comments;
 mod posts;
 mod social;
 
@@ -28,6 +29,11 @@ pub struct Fixture {
 
 impl Fixture {
     pub async fn new() -> Self {
+        Self::with_moderation(domain::comment::Moderation::First).await
+    }
+
+    /// A fresh application whose comments wait for approval as `moderation` says.
+    pub async fn with_moderation(moderation: domain::comment::Moderation) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (database_url, pg) = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
             Some(admin) => {
@@ -45,6 +51,7 @@ impl Fixture {
             image_max_bytes: 10 * 1024 * 1024,
             image_quota_bytes: 500 * 1024 * 1024,
             posts_per_page: 5,
+            comment_moderation: moderation,
             bcrypt_cost: 4,
             reset_token_ttl: 1800,
             auth_token_ttl: 3600,

@@ -11,6 +11,7 @@ fn post(title: &str, tags: &[&str]) -> NewPost {
         description: "A summary".into(),
         tags: tags.iter().map(|t| t.to_string()).collect(),
         intent: Intent::Publish,
+        close_comments: false,
     }
 }
 
@@ -68,6 +69,7 @@ async fn bodies_are_stored_rendered_and_rerendering_renders_every_post_again() {
         description: String::new(),
         tags: Vec::new(),
         intent: Intent::Publish,
+        close_comments: false,
     };
     let id = posts::create(&f.app, &alice, new).await.unwrap().id;
     let shown = posts::show(&f.app, id, None).await.unwrap();
@@ -135,8 +137,11 @@ async fn drafts_and_scheduled_posts_are_their_authors_until_their_time_comes_the
     }
     let slug = posts::article(&f.app, PostKey::Id(draft.id), Some(&alice)).await.unwrap().row.slug.unwrap();
     let body = domain::CommentBody::parse("First!").unwrap();
-    assert!(matches!(app::social::add_comment(&f.app, &bob, &slug, body).await, Err(AppError::NotFound("post"))));
-    assert!(matches!(app::social::comments(&f.app, &slug, None, 10, 0).await, Err(AppError::NotFound("post"))));
+    assert!(matches!(
+        app::comments::add(&f.app, &bob, PostKey::Slug(&slug), body).await,
+        Err(AppError::NotFound("post"))
+    ));
+    assert!(matches!(app::comments::list(&f.app, &slug, None, 10, 0).await, Err(AppError::NotFound("post"))));
     let moderator = app::accounts::set_moderator(&f.app, "bob", true).await.unwrap();
     assert!(posts::show(&f.app, draft.id, Some(&moderator)).await.is_ok(), "moderators see drafts");
     let (unpublished, pages) = posts::unpublished(&f.app, &alice, None).await.unwrap();

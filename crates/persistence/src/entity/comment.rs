@@ -11,6 +11,10 @@ pub struct Model {
     pub user_id: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub body_html: Option<String>,
+    pub state: String,
+    pub post_author_id: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -22,6 +26,13 @@ pub enum Relation {
         on_delete = "Cascade"
     )]
     User,
+    #[sea_orm(
+        belongs_to = "super::post::Entity",
+        from = "Column::PostId",
+        to = "super::post::Column::Id",
+        on_delete = "Cascade"
+    )]
+    Post,
 }
 
 impl Related<super::user::Entity> for Entity {

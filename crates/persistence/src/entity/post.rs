@@ -21,6 +21,7 @@ pub struct Model {
     pub excerpt: Option<String>,
     pub word_count: i32,
     pub state: String,
+    pub comments_closed: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

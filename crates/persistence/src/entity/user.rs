@@ -19,6 +19,8 @@ pub struct Model {
     pub image_url: Option<String>,
     pub username_skeleton: Option<String>,
     pub time_zone: Option<String>,
+    pub pending_comments: i64,
+    pub notify_comments: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -173,7 +173,7 @@ impl TryFrom<&NewArticle> for NewPost {
             Content::parse(b.body.as_deref().unwrap_or_default()).map_err(|e| ApiError::invalid("body", e))?;
         let tags = tags_of(b.tag_list.as_deref().unwrap_or_default())?;
         // The API has no drafts: an article is published at once.
-        Ok(NewPost { title, content, description, tags, intent: domain::Intent::Publish })
+        Ok(NewPost { title, content, description, tags, intent: domain::Intent::Publish, close_comments: false })
     }
 }
 
@@ -187,6 +187,7 @@ impl TryFrom<&ArticleChanges> for PostChanges {
             description: b.description.as_deref().map(description_of).transpose()?,
             tags: b.tag_list.as_deref().map(tags_of).transpose()?,
             intent: None,
+            close_comments: None,
         })
     }
 }

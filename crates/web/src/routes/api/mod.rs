@@ -96,6 +96,7 @@ impl From<AppError> for ApiError {
                 Self::refused(Status::NotFound, format!("{what} not found"))
             }
             AppError::Forbidden => Self::refused(Status::Forbidden, "forbidden"),
+            AppError::CommentsClosed => Self::refused(Status::Forbidden, "comments are closed"),
             AppError::Unauthenticated(_) => Self::refused(Status::Unauthorized, "email or password is invalid"),
             AppError::Throttled(wait) => Self::refused(
                 Status::TooManyRequests,

@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 
 use app::User;
+use app::comments::Comment;
 use app::posts::Article;
-use app::social::Comment;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -159,7 +159,7 @@ impl AuthError {
                 return Self { service, status: Status::BadRequest, message: format!("{field} already registered") };
             }
             app::AppError::NotFound(_) => Status::NotFound,
-            app::AppError::Forbidden => Status::Forbidden,
+            app::AppError::Forbidden | app::AppError::CommentsClosed => Status::Forbidden,
             app::AppError::Unauthenticated(_) => Status::Unauthorized,
             app::AppError::Throttled(_) => Status::TooManyRequests,
             app::AppError::Internal(e) => {

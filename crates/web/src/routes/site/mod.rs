@@ -1,6 +1,7 @@
 //! The HTML site: pages for readers and authors. Handlers parse the form, call one `app`
 //! function, and answer a page, a redirect or a [`SiteError`] (whose page the catchers render).
 
+pub mod comments;
 pub mod images;
 pub mod main;
 pub mod posts;
@@ -23,6 +24,18 @@ pub enum Reply {
     Redirect(Redirect),
     Flash(Flash<Redirect>),
     TooMany(TooMany),
+    Refused(Refused),
+}
+
+/// A 403 page that says why.
+#[derive(Responder)]
+#[response(status = 403)]
+pub struct Refused(Page);
+
+impl Refused {
+    pub fn new(layout: Layout, message: &str) -> Self {
+        Self(Page::render("errors/403", context! { layout, message }))
+    }
 }
 
 /// The 429 page: what was refused and when to try again.
@@ -73,7 +86,7 @@ impl From<AppError> for SiteError {
     fn from(e: AppError) -> Self {
         Self(match e {
             AppError::NotFound(_) => Status::NotFound,
-            AppError::Forbidden => Status::Forbidden,
+            AppError::Forbidden | AppError::CommentsClosed => Status::Forbidden,
             AppError::Invalid { .. } | AppError::Taken(_) => Status::UnprocessableEntity,
             AppError::Unauthenticated(_) => Status::Unauthorized,
             AppError::Throttled(_) => Status::TooManyRequests,
@@ -95,6 +108,11 @@ pub type SiteResult<T> = Result<T, SiteError>;
 
 pub fn stage() -> rocket::fairing::AdHoc {
     rocket::fairing::AdHoc::on_ignite("Site", |rocket| async {
-        rocket.attach(main::stage()).attach(users::stage()).attach(posts::stage()).attach(images::stage())
+        rocket
+            .attach(main::stage())
+            .attach(users::stage())
+            .attach(posts::stage())
+            .attach(images::stage())
+            .attach(comments::stage())
     })
 }

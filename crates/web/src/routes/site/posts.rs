@@ -9,6 +9,7 @@ use rocket::response::{Flash, Redirect};
 use rocket::{State, get, post, routes, uri};
 use rocket_dyn_templates::context;
 
+use super::comments::CommentView;
 use super::{Reply, SiteError, SiteResult};
 use crate::csrf::{CsrfForm, FormRejection};
 use crate::forms::{Confirm, FieldErrors};
@@ -42,6 +43,9 @@ struct PostForm {
     /// Which button: `publish` (also when absent), `draft`, `schedule` or `preview`.
     #[field(default = String::new())]
     action: String,
+    /// The checkbox: refuse new comments.
+    #[field(default = false)]
+    close_comments: bool,
 }
 
 /// What the form asks for, its values checked by the domain's rules.
@@ -52,6 +56,7 @@ struct Checked {
     tags: Vec<String>,
     /// `None`: a preview.
     intent: Option<Intent>,
+    close_comments: bool,
 }
 
 impl PostForm {
@@ -74,7 +79,7 @@ impl PostForm {
         };
         Ok(match (title, description, content, tags, intent) {
             (Some(title), Some(description), Some(content), Some(tags), Some(intent)) if errors.is_empty() => {
-                Ok(Checked { title, description, content, tags, intent })
+                Ok(Checked { title, description, content, tags, intent, close_comments: self.close_comments })
             }
             _ => Err(errors),
         })
@@ -121,7 +126,7 @@ fn saved_message(saved: &Saved, zone: TimeZone, new: bool) -> (&'static str, Str
 pub const TIME_FORMAT: &str = "%B %-d, %Y at %H:%M";
 
 /// A post id from the path: anything but a number is no post.
-fn post_id(raw: &str) -> SiteResult<i64> {
+pub(super) fn post_id(raw: &str) -> SiteResult<i64> {
     raw.parse::<i64>().map_err(|_| SiteError::not_found())
 }
 
@@ -153,7 +158,7 @@ fn sent(form: Result<CsrfForm<'_, PostForm>, FormRejection>) -> SiteResult<Resul
 const TOO_LARGE: &str = "The post is too large to send (at most 100000 characters): nothing was saved.";
 
 fn empty_form() -> impl serde::Serialize {
-    context! { title: "", description: "", content: "", tags: "", publish_at: "" }
+    context! { title: "", description: "", content: "", tags: "", publish_at: "", close_comments: false }
 }
 
 #[post("/post/new", data = "<form>")]
@@ -172,24 +177,57 @@ async fn create(
         Ok(checked) => checked,
         Err(errors) => return Ok(Reply::Page(form_page(layout, new_editor(zone), &f, errors, ""))),
     };
-    let Checked { title, description, content, tags, intent } = checked;
+    let Checked { title, description, content, tags, intent, close_comments } = checked;
     let Some(intent) = intent else {
         let preview = app::posts::preview(&content).await?;
         return Ok(Reply::Page(form_page(layout, new_editor(zone), &f, FieldErrors::default(), &preview)));
     };
-    let saved = app::posts::create(app, &user.user, NewPost { title, content, description, tags, intent }).await?;
+    let saved =
+        app::posts::create(app, &user.user, NewPost { title, content, description, tags, intent, close_comments })
+            .await?;
     let (kind, message) = saved_message(&saved, zone, true);
-    Ok(Reply::Flash(Flash::new(Redirect::to(uri!(show(saved.id.to_string()))), kind, message)))
+    Ok(Reply::Flash(Flash::new(Redirect::to(uri!(show(saved.id.to_string(), _))), kind, message)))
 }
 
-#[get("/post/<id>")]
-async fn show(id: &str, layout: Layout, viewer: Option<CurrentUser>, app: &State<App>) -> SiteResult<Page> {
-    let post = app::posts::show(app, post_id(id)?, viewer.as_ref().map(|v| &v.user)).await?;
+/// What the comment form holds: empty, or the text typed with its error.
+#[derive(Debug, Default, serde::Serialize)]
+pub(super) struct CommentDraft {
+    pub body: String,
+    pub errors: FieldErrors,
+}
+
+#[get("/post/<id>?<page>")]
+pub(super) async fn show(
+    id: &str,
+    page: Option<&str>,
+    layout: Layout,
+    viewer: Option<CurrentUser>,
+    app: &State<App>,
+) -> SiteResult<Page> {
+    post_page(app, layout, post_id(id)?, viewer.as_ref(), page, CommentDraft::default()).await
+}
+
+/// Post `id`'s page with page `page` of its comments and the comment form holding `draft`.
+pub(super) async fn post_page(
+    app: &App,
+    layout: Layout,
+    id: i64,
+    viewer: Option<&CurrentUser>,
+    page: Option<&str>,
+    draft: CommentDraft,
+) -> SiteResult<Page> {
+    let user = viewer.map(|v| &v.user);
+    let post = app::posts::show(app, id, user).await?;
+    let (comments, pagination) = app::comments::page(app, post.id, user, page).await?;
     let tags = app::posts::tags_of(app, std::slice::from_ref(&post)).await?.remove(&post.id).unwrap_or_default();
-    let (count, favored) = app::social::favorites_of(app, post.id, viewer.as_ref().map(|v| &v.user)).await?;
+    let (count, favored) = app::social::favorites_of(app, post.id, user).await?;
     let favorites = context! { count, favored, can: viewer.is_some() };
-    let post = PostView::new(post, viewer.as_ref()).with_tags(tags);
-    Ok(Page::render("posts/show", context! { layout, post, favorites }))
+    let closed = post.comments_closed;
+    let comments: Vec<CommentView> = comments.into_iter().map(|c| CommentView::new(c, viewer)).collect();
+    let links = pagination.links();
+    let discussion = context! { comments, closed, listing: context! { pagination, links }, draft };
+    let post = PostView::new(post, viewer).with_tags(tags);
+    Ok(Page::render("posts/show", context! { layout, post, favorites, discussion }))
 }
 
 fn update_editor(id: i64, zone: TimeZone, published: bool) -> Editor<'static> {
@@ -209,7 +247,7 @@ async fn edit(id: &str, layout: Layout, user: CurrentUser, app: &State<App>) -> 
     };
     let form = context! {
         title: post.row.title, description: post.row.description, content: post.row.content,
-        tags: post.tags.join(", "), publish_at,
+        tags: post.tags.join(", "), publish_at, close_comments: post.row.comments_closed,
     };
     let editor = update_editor(post.row.id, zone, state == PostState::Published);
     Ok(form_page(layout, editor, form, FieldErrors::default(), ""))
@@ -231,6 +269,7 @@ async fn update(
     // The post as saved (what was sent could not be read).
     let saved = context! {
         title: &post.title, description: &post.description, content: &post.content, tags: "", publish_at: "",
+        close_comments: post.comments_closed,
     };
     let f = match sent(form)? {
         Ok(f) => f,
@@ -240,7 +279,7 @@ async fn update(
         Ok(checked) => checked,
         Err(errors) => return Ok(Reply::Page(form_page(layout, editor(), &f, errors, ""))),
     };
-    let Checked { title, description, content, tags, intent } = checked;
+    let Checked { title, description, content, tags, intent, close_comments } = checked;
     let Some(intent) = intent else {
         let preview = app::posts::preview(&content).await?;
         return Ok(Reply::Page(form_page(layout, editor(), &f, FieldErrors::default(), &preview)));
@@ -251,10 +290,11 @@ async fn update(
         description: Some(description),
         tags: Some(tags),
         intent: Some(intent),
+        close_comments: Some(close_comments),
     };
     let saved = app::posts::edit(app, &user.user, key, changes).await?;
     let (kind, message) = saved_message(&saved, zone, false);
-    Ok(Reply::Flash(Flash::new(Redirect::to(uri!(show(saved.id.to_string()))), kind, message)))
+    Ok(Reply::Flash(Flash::new(Redirect::to(uri!(show(saved.id.to_string(), _))), kind, message)))
 }
 
 #[post("/post/<id>/delete", data = "<_form>")]
@@ -342,7 +382,10 @@ async fn restore(
 ) -> SiteResult<Flash<Redirect>> {
     let number = version_number(n)?;
     let saved = app::posts::restore(app, &user.user, post_id(id)?, number).await?;
-    Ok(Flash::success(Redirect::to(uri!(show(saved.id.to_string()))), format!("Version {number} has been restored.")))
+    Ok(Flash::success(
+        Redirect::to(uri!(show(saved.id.to_string(), _))),
+        format!("Version {number} has been restored."),
+    ))
 }
 
 /// What favouriting answers: back to the post (no JavaScript), or the new count as JSON for the
@@ -362,7 +405,7 @@ async fn set_favorite(id: &str, on: bool, json: bool, user: &CurrentUser, app: &
         });
         return Ok(Favorited::Json(rocket::serde::json::Json(answer)));
     }
-    Ok(Favorited::Page(Box::new(Redirect::to(format!("{}#favorite", uri!(show(id.to_string())))))))
+    Ok(Favorited::Page(Box::new(Redirect::to(format!("{}#favorite", uri!(show(id.to_string(), _)))))))
 }
 
 /// The signed-in reader favours post `id` (again is fine); someone else's draft is not found.

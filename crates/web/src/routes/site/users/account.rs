@@ -34,6 +34,9 @@ pub(super) struct AccountForm<'r> {
     current_password: String,
     /// An IANA name; absent leaves the account's as it is.
     time_zone: Option<String>,
+    /// The checkbox: mail me about comments on my posts (unchecked sends nothing: off).
+    #[field(default = false)]
+    notify_comments: bool,
     picture: Option<TempFile<'r>>,
 }
 
@@ -58,6 +61,7 @@ impl AccountForm<'_> {
                     last_name: Some(last_name.into_inner()),
                     current_password: Some(self.current_password.clone()),
                     time_zone,
+                    notify_comments: Some(self.notify_comments),
                     ..ProfileChanges::default()
                 })
             }
@@ -84,7 +88,7 @@ pub(super) fn show(layout: Layout, user: CurrentUser) -> Page {
     let form = context! {
         username: &u.username, email: &u.email,
         first_name: u.first_name.as_deref().unwrap_or(""), last_name: u.last_name.as_deref().unwrap_or(""),
-        time_zone: app::accounts::time_zone(u).name(),
+        time_zone: app::accounts::time_zone(u).name(), notify_comments: u.notify_comments,
     };
     account_template(layout, &user, form, FieldErrors::default())
 }
@@ -101,6 +105,7 @@ pub(super) async fn update(
     let form_values = context! {
         username: &f.username, email: &f.email, first_name: &f.first_name, last_name: &f.last_name,
         time_zone: f.time_zone.as_deref().unwrap_or(app::accounts::time_zone(&user.user).name()),
+        notify_comments: f.notify_comments,
     };
     let mut changes = match f.changes() {
         Ok(changes) => changes,
