@@ -37,16 +37,18 @@ stop_server() {
 }
 trap stop_server EXIT
 
-# A fresh data folder seeded with $1 posts (100 users); reused between runs of the same size.
+# A fresh data folder seeded with $1 posts (100 users; 50 comments on the second newest post);
+# reused between runs of the same size and seed version.
+SEED_VERSION=2
 seed() {
   local posts=$1 dir="$OUT/data-$1"
-  if [ ! -f "$dir/seeded" ]; then
+  if [ ! -f "$dir/seeded-$SEED_VERSION" ]; then
     rm -rf "$dir" && mkdir -p "$dir"
     echo "seeding $posts posts" >&2
     local start=$SECONDS
     DATABASE_URL="sqlite://$PWD/$dir/gazette.db" ROCKET_DATA_DIR="$dir" "$BIN" seed --users 100 --posts "$posts" >&2
     echo "seeded in $((SECONDS - start)) s" >&2
-    touch "$dir/seeded"
+    touch "$dir/seeded-$SEED_VERSION"
   fi
 }
 
@@ -144,6 +146,12 @@ peak_rss_mib() {
 seed 10000
 start_server 10000
 POST_ID=$(curl -fsS "$BASE/" | sed -n 's/.*href="\/post\/\([0-9]*\)".*/\1/p' | head -n1)
+# The second newest post, with 50 comments (`gazette seed` writes them).
+COMMENTED_ID=$(curl -fsS "$BASE/" | sed -n 's/.*href="\/post\/\([0-9]*\)".*/\1/p' | uniq | sed -n 2p)
+case "$(curl -fsS "$BASE/post/$COMMENTED_ID")" in
+  *"50 comments"*) ;;
+  *) echo "post $COMMENTED_ID does not have the 50 comments of the seed" >&2; exit 1 ;;
+esac
 STATIC=$(curl -fsS "$BASE/" | sed -n 's/.*href="\(\/static\/[^"]*\.css\)".*/\1/p' | head -n1)
 login_script
 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$BASE/" >/dev/null # warm up: caches, pool, allocator
@@ -151,7 +159,10 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$BASE/" >/dev/null # warm up: caches, po
 home=$(measure "$BASE/")
 row 'GET / (10,000 posts)' "$home"
 row 'GET /?page=1000' "$(measure "$BASE/?page=1000")"
-row "GET /post/$POST_ID" "$(measure "$BASE/post/$POST_ID")"
+post=$(measure "$BASE/post/$POST_ID")
+row "GET /post/$POST_ID (no comments)" "$post"
+commented=$(measure "$BASE/post/$COMMENTED_ID")
+row "GET /post/$COMMENTED_ID (50 comments)" "$commented"
 row 'GET /user/demo7' "$(measure "$BASE/user/demo7")"
 tag=$(measure "$BASE/tag/rust")
 row 'GET /tag/rust (2,667 posts of 10,000)' "$tag"
@@ -218,6 +229,10 @@ read -r static_rps _ _ _ <<<"$static"
   read -r tags_rps _ _ _ <<<"$tags"
   echo "| GET /tag/rust ÷ static file | $(awk -v a="$tag_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | ≥ 0.5 (issue 15) |"
   echo "| GET /tags ÷ static file | $(awk -v a="$tags_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | |"
+  read -r post_rps _ _ _ <<<"$post"
+  read -r commented_rps _ _ _ <<<"$commented"
+  echo "| GET a post without comments ÷ with 50 (requests/s) | $(awk -v a="$post_rps" -v b="$commented_rps" 'BEGIN { printf "%.2f", a / b }') | ≤ 1.5 (issue 13) |"
+  echo "| GET a post with 50 comments ÷ static file | $(awk -v a="$commented_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | ≥ 0.5 (issue 15) |"
   if [ -n "${million:-}" ]; then
     read -r million_rps _ _ _ <<<"$million"
     echo "| GET / at 10,000 posts ÷ at 1,000,000 posts (requests/s: cost growth) | $(awk -v a="$home_rps" -v b="$million_rps" 'BEGIN { printf "%.2f", a / b }') | ≤ 1.3 |"

@@ -10,8 +10,13 @@ const BATCH: usize = 500;
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "gazette-demo";
 
+/// Comments on the second newest demo post (the newest has none): the post page is measured
+/// with and without them.
+pub const COMMENTS: usize = 50;
+
 /// Adds `users` demo accounts (numbered after those present) and `posts` posts shared among all
-/// accounts, dated one minute apart up to now.
+/// accounts, dated one minute apart up to now, with [`COMMENTS`] approved comments by several
+/// accounts on the second newest.
 pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String> {
     let db = app.db();
     let bcrypt_cost = app.settings().bcrypt_cost;
@@ -81,8 +86,31 @@ pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String>
         }
     }
     persistence::social::add_tags_many(db, pairs).await.map_err(|e| e.to_string())?;
+    let ids = persistence::posts::ids_after(db, before).await.map_err(|e| e.to_string())?;
+    if let [.., commented, _newest] = ids.as_slice() {
+        let post = persistence::posts::find_by_id(db, *commented).await.map_err(|e| e.to_string())?;
+        let post_author = post.map_or(authors[0], |p| p.user_id);
+        let html = crate::posts::render_comment(COMMENT).await.map_err(|e| e.to_string())?;
+        for k in 0..COMMENTS {
+            let new = persistence::comments::NewComment {
+                post_id: *commented,
+                post_author_id: post_author,
+                user_id: authors[k % authors.len()],
+                body: COMMENT.to_owned(),
+                body_html: html.clone(),
+                state: persistence::comments::APPROVED,
+            };
+            let at = now - Duration::seconds((COMMENTS - k) as i64);
+            persistence::comments::insert(db, new, at).await.map_err(|e| e.to_string())?;
+        }
+    }
     Ok(())
 }
+
+/// The text of every demo comment: a few sentences with a link and some emphasis.
+const COMMENT: &str = "Thanks for writing this up: the part about *error handling* matched what I saw \
+in production. I wrote a longer note on it [here](https://example.org/notes), with the numbers.\n\n\
+> Duis aute irure dolor in reprehenderit\n\nStill true a year later.";
 
 /// The tags demo posts get.
 const TAGS: [&str; 5] = ["rust", "web", "notes", "travel", "cooking"];

@@ -25,10 +25,12 @@ async fn say(f: &Fixture, writer: &app::User, post: i64, text: &str) -> Result<P
     comments::add(&f.app, writer, PostKey::Id(post), CommentBody::parse(text).unwrap()).await
 }
 
+/// The texts of the comments on the post's first page as `viewer` sees them (from their HTML,
+/// which is all the page reads).
 async fn bodies(f: &Fixture, post: i64, viewer: Option<&app::User>) -> Vec<String> {
     let (rows, pages) = comments::page(&f.app, post, viewer, None).await.unwrap();
     assert_eq!(pages.total_items, rows.len() as u64, "the count is what is listed");
-    rows.into_iter().map(|c| c.body).collect()
+    rows.into_iter().map(|c| c.body_html.unwrap().replace("<p>", "").replace("</p>", "").trim().to_owned()).collect()
 }
 
 /// The account as stored now (its kept count of waiting comments).

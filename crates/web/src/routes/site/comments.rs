@@ -61,7 +61,7 @@ impl CommentView {
             author_in_url: rocket::http::RawStr::new(&c.author_username).percent_encode().to_string(),
             author_username: c.author_username,
             date: c.created_at.format("%B %-d, %Y at %H:%M UTC").to_string(),
-            date_iso: c.created_at.to_rfc3339(),
+            date_iso: c.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             can_delete,
         }
     }
@@ -75,7 +75,7 @@ impl CommentView {
             author_in_url: rocket::http::RawStr::new(&c.author_username).percent_encode().to_string(),
             author_username: c.author_username,
             date: c.created_at.format("%B %-d, %Y at %H:%M UTC").to_string(),
-            date_iso: c.created_at.to_rfc3339(),
+            date_iso: c.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             can_delete: true,
         };
         (view, c.post_id, c.post_title)
