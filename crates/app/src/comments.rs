@@ -141,12 +141,9 @@ pub async fn page(
     let number = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
     let viewer = viewer.map(|v| v.id);
     let offset = number.offset(PER_PAGE);
-    let rows = persistence::comments::list_for_post(app.db(), post_id, viewer, false, PER_PAGE, offset).await?;
-    // A first page that is not full is all there is: no count needed.
-    let total = match number.get() == 1 && (rows.len() as u64) < PER_PAGE {
-        true => rows.len() as u64,
-        false => persistence::comments::count_for_post(app.db(), post_id, viewer).await?,
-    };
+    let (rows, total) =
+        persistence::comments::list_for_post(app.db(), post_id, viewer, false, true, PER_PAGE, offset).await?;
+    let total = total.unwrap_or(rows.len() as u64);
     let pagination = Pagination::new(number, PER_PAGE, total).ok_or(AppError::NotFound("page"))?;
     Ok((rows, pagination))
 }
@@ -161,8 +158,9 @@ pub async fn list(
     offset: u64,
 ) -> AppResult<Vec<(Comment, bool)>> {
     let post = posts::find_for(app, PostKey::Slug(slug), viewer).await?;
-    let rows =
-        persistence::comments::list_for_post(app.db(), post.id, viewer.map(|v| v.id), true, limit, offset).await?;
+    let viewer_id = viewer.map(|v| v.id);
+    let (rows, _) =
+        persistence::comments::list_for_post(app.db(), post.id, viewer_id, true, false, limit, offset).await?;
     let writers: Vec<i64> = rows.iter().map(|c| c.user_id).collect::<HashSet<_>>().into_iter().collect();
     let followed = match viewer {
         Some(v) => persistence::social::followed_among(app.db(), v.id, &writers).await?,

@@ -141,13 +141,16 @@ fn seen_by(viewer: Option<i64>) -> Condition {
 /// each row a driver hands over costs more than the row itself (on SQLite, a message between
 /// threads), so the database makes the page into one value. The same columns as [`select`];
 /// `?2` is the viewer (0, no account, for nobody), `?5` whether the source text is wanted
-/// besides the HTML (else it comes only for comments that have no HTML).
+/// besides the HTML (else it comes only for comments that have no HTML), `?6` whether to count
+/// every comment the viewer sees too (in the same query: one trip, not two).
 const SQLITE_PAGE: &str = "SELECT json_group_array(json_object(\
     'id', c.id, 'body', CASE WHEN ?5 OR c.body_html IS NULL THEN c.body ELSE '' END, 'body_html', c.body_html, \
     'post_id', c.post_id, 'post_author_id', c.post_author_id, 'user_id', c.user_id, 'state', c.state, \
     'created_at', c.created_at, 'updated_at', c.updated_at, 'author_username', u.username, \
     'author_bio', u.bio, 'author_image_file', u.image_file, 'author_image_url', u.image_url) \
-    ORDER BY c.created_at, c.id) AS page \
+    ORDER BY c.created_at, c.id) AS page, \
+    CASE WHEN ?6 THEN (SELECT COUNT(*) FROM comments WHERE post_id = ?1 AND (state = 'approved' OR user_id = ?2)) \
+    END AS total \
   FROM (SELECT * FROM comments WHERE post_id = ?1 AND (state = 'approved' OR user_id = ?2) \
         ORDER BY created_at, id LIMIT ?3 OFFSET ?4) c \
   JOIN users u ON u.id = c.user_id";
@@ -158,37 +161,48 @@ const POSTGRES_PAGE: &str = "SELECT COALESCE(json_agg(json_build_object(\
     'post_id', c.post_id, 'post_author_id', c.post_author_id, 'user_id', c.user_id, 'state', c.state, \
     'created_at', c.created_at, 'updated_at', c.updated_at, 'author_username', u.username, \
     'author_bio', u.bio, 'author_image_file', u.image_file, 'author_image_url', u.image_url) \
-    ORDER BY c.created_at, c.id), '[]')::text AS page \
+    ORDER BY c.created_at, c.id), '[]')::text AS page, \
+    CASE WHEN $6 THEN (SELECT COUNT(*) FROM comments WHERE post_id = $1 AND (state = 'approved' OR user_id = $2)) \
+    END AS total \
   FROM (SELECT * FROM comments WHERE post_id = $1 AND (state = 'approved' OR user_id = $2) \
         ORDER BY created_at, id LIMIT $3 OFFSET $4) c \
   JOIN users u ON u.id = c.user_id";
 
 /// The comments on a post that `viewer` sees ([`seen_by`]: the approved ones and their own),
 /// oldest first, `limit` from `offset`; with their source text when `source` (the API shows
-/// it), else only their HTML (the site's page).
+/// it), else only their HTML (the site's page); and, when `count`, how many the viewer sees in
+/// all.
 pub async fn list_for_post(
     db: &impl ConnectionTrait,
     post_id: i64,
     viewer: Option<i64>,
     source: bool,
+    count: bool,
     limit: u64,
     offset: u64,
-) -> Result<Vec<CommentRow>, DbErr> {
+) -> Result<(Vec<CommentRow>, Option<u64>), DbErr> {
     let backend = db.get_database_backend();
     let sql = match backend {
         sea_orm::DbBackend::Postgres => POSTGRES_PAGE,
         _ => SQLITE_PAGE,
     };
     let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
-    let values: [sea_orm::Value; 5] =
-        [post_id.into(), viewer.unwrap_or(0).into(), to_i64(limit).into(), to_i64(offset).into(), source.into()];
+    let values: [sea_orm::Value; 6] = [
+        post_id.into(),
+        viewer.unwrap_or(0).into(),
+        to_i64(limit).into(),
+        to_i64(offset).into(),
+        source.into(),
+        count.into(),
+    ];
     let row = db.query_one_raw(sea_orm::Statement::from_sql_and_values(backend, sql, values)).await?;
-    let page: Option<String> = match row {
-        Some(row) => row.try_get("", "page")?,
-        None => None,
+    let (page, total): (Option<String>, Option<i64>) = match row {
+        Some(row) => (row.try_get("", "page")?, row.try_get("", "total")?),
+        None => (None, None),
     };
-    serde_json::from_str(page.as_deref().unwrap_or("[]"))
-        .map_err(|e| DbErr::Custom(format!("a page of comments did not read back: {e}")))
+    let rows = serde_json::from_str(page.as_deref().unwrap_or("[]"))
+        .map_err(|e| DbErr::Custom(format!("a page of comments did not read back: {e}")))?;
+    Ok((rows, total.map(|n| u64::try_from(n).unwrap_or(0))))
 }
 
 /// How many comments on a post `viewer` sees.
