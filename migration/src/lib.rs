@@ -24,6 +24,7 @@ mod m20261201_000019_create_images;
 mod m20261201_000020_add_post_tag_visibility;
 mod m20261201_000021_index_followers;
 mod m20261201_000022_add_comment_moderation;
+mod m20261201_000023_add_post_comments_version;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -54,6 +55,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000020_add_post_tag_visibility::Migration),
             Box::new(m20261201_000021_index_followers::Migration),
             Box::new(m20261201_000022_add_comment_moderation::Migration),
+            Box::new(m20261201_000023_add_post_comments_version::Migration),
         ]
     }
 }

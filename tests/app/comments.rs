@@ -323,3 +323,40 @@ async fn authors_who_turn_comment_mail_off_on_their_account_page_get_none() {
     app.deliver_mail().await;
     assert_eq!(smtp.received().len(), 1);
 }
+
+#[rocket::async_test]
+async fn visitors_never_see_a_kept_page_of_comments_after_a_change_on_any_instance() {
+    let app = TestApp::with(open_site()).await;
+    let mut alice = app.signed_up("alice").await;
+    let post = alice.writes_post("Hello").await;
+    let mut bob = app.signed_up("bob").await;
+    let first = comment_id(&comment(&mut bob, post, "Kept for visitors").await);
+    let mut visitor = app.browser();
+    let url = format!("/post/{post}");
+    assert!(visitor.get(&url).await.body.contains(r#"<a href="/user/bob">bob</a>"#));
+
+    // The writer's new name and picture show at once.
+    let fields = [("username", "robert"), ("email", "bob@example.com"), ("first_name", ""), ("last_name", "")];
+    assert_eq!(bob.post_form("/account", &fields).await.status, Status::SeeOther);
+    let page = visitor.get(&url).await;
+    assert!(
+        page.body.contains(r#"<a href="/user/robert">robert</a>"#) && !page.body.contains("/user/bob"),
+        "{}",
+        page.body
+    );
+    let robert = app.user("robert").await.unwrap();
+    persistence::users::set_image_file(&app.db, robert.id, Some("robert.png".into())).await.unwrap();
+    assert!(visitor.get(&url).await.body.contains(r#"src="/media/avatars/robert.png""#));
+
+    // A second instance's comment, approval and deletion show on the first.
+    let twin = app.twin().await;
+    let mut carol = twin.signed_up("carol").await;
+    comment(&mut carol, post, "Written on the twin").await;
+    assert!(visitor.get(&url).await.shows("Written on the twin"));
+    let mut alice_on_twin = twin.browser();
+    alice_on_twin.post_form("/login", &[("email", "alice@example.com"), ("password", gazette_tests::PASSWORD)]).await;
+    alice_on_twin.post_form(&format!("/comments/{first}/delete"), &[]).await;
+    let page = visitor.get(&url).await;
+    assert!(!page.shows("Kept for visitors") && page.shows("1 comment"), "{}", page.body);
+    drop(twin);
+}

@@ -6,6 +6,7 @@
 //! it does not exist ([`AppError::NotFound`]), like a draft.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use domain::comment::{self as rules, PER_PAGE};
 use domain::{CommentBody, PageNumber, Pagination};
@@ -129,23 +130,56 @@ fn notice(
     app.outbox().render("comment", &author.email, &context)
 }
 
-/// Page `page` (as `?page=` gave it) of the comments on post `post_id` that `viewer` sees,
-/// oldest first: the approved ones and their own. The caller has checked that `viewer` may see
-/// the post.
-pub async fn page(
-    app: &App,
-    post_id: i64,
-    viewer: Option<&User>,
-    page: Option<&str>,
-) -> AppResult<(Vec<Comment>, Pagination)> {
+/// A page of a post's comments and where it lies among them.
+pub type CommentPage = Arc<(Vec<Comment>, Pagination)>;
+
+/// Bytes of comment pages kept for visitors at most (the least used go first).
+const PAGE_CACHE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Pages of comments as visitors (nobody signed in) see them, under `(post, its comments
+/// version, page number)`. The version is read with the post on every request and changes with
+/// anything a page shows (the database's triggers), so a kept page is never shown after a
+/// change, on this instance or another; a signed-in reader (who may see their own held
+/// comments) always reads afresh.
+pub(crate) struct PageCache(quick_cache::sync::Cache<(i64, i64, u64), CommentPage, PageBytes>);
+
+#[derive(Clone)]
+struct PageBytes;
+
+impl quick_cache::Weighter<(i64, i64, u64), CommentPage> for PageBytes {
+    fn weight(&self, _: &(i64, i64, u64), page: &CommentPage) -> u64 {
+        let text: usize = page.0.iter().map(|c| c.body.len() + c.body_html.as_ref().map_or(0, String::len) + 200).sum();
+        text as u64 + 64
+    }
+}
+
+impl PageCache {
+    pub(crate) fn new() -> Self {
+        Self(quick_cache::sync::Cache::with_weighter(4096, PAGE_CACHE_BYTES, PageBytes))
+    }
+}
+
+/// Page `page` (as `?page=` gave it) of the comments on `post` that `viewer` sees, oldest
+/// first: the approved ones and their own. The caller has checked that `viewer` may see the post.
+pub async fn page(app: &App, post: &posts::Post, viewer: Option<&User>, page: Option<&str>) -> AppResult<CommentPage> {
     let number = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
-    let viewer = viewer.map(|v| v.id);
+    let key = (post.id, post.comments_version, number.get());
+    if viewer.is_none()
+        && let Some(kept) = app.comment_pages().0.get(&key)
+    {
+        return Ok(kept);
+    }
+    let viewer_id = viewer.map(|v| v.id);
     let offset = number.offset(PER_PAGE);
     let (rows, total) =
-        persistence::comments::list_for_post(app.db(), post_id, viewer, false, true, PER_PAGE, offset).await?;
+        persistence::comments::list_for_post(app.db(), post.id, viewer_id, false, true, PER_PAGE, offset).await?;
     let total = total.unwrap_or(rows.len() as u64);
     let pagination = Pagination::new(number, PER_PAGE, total).ok_or(AppError::NotFound("page"))?;
-    Ok((rows, pagination))
+    let found = Arc::new((rows, pagination));
+    if viewer.is_none() {
+        app.comment_pages().0.insert(key, Arc::clone(&found));
+    }
+    Ok(found)
 }
 
 /// The comments `viewer` sees on the post with this slug, oldest first, `limit` from `offset`,

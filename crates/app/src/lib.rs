@@ -101,6 +101,8 @@ struct Inner {
     settings: Settings,
     /// How many posts the home listing last saw, to guess which end a deep page is nearer.
     listing_hint: std::sync::atomic::AtomicU64,
+    /// Pages of comments as visitors see them, under their post's comments version.
+    comment_pages: comments::PageCache,
 }
 
 impl App {
@@ -115,7 +117,9 @@ impl App {
         let passwords = Passwords::new(settings.bcrypt_cost).await?;
         let outbox = Outbox::new(&settings.mail)?;
         let keys = SigningKeys::derive(secret);
-        Ok(Self { inner: Arc::new(Inner { db, passwords, keys, outbox, settings, listing_hint: Default::default() }) })
+        let comment_pages = comments::PageCache::new();
+        let inner = Inner { db, passwords, keys, outbox, settings, listing_hint: Default::default(), comment_pages };
+        Ok(Self { inner: Arc::new(inner) })
     }
 
     /// Starts the outbox worker (unless `mail.worker` is off), the hourly purge and the
@@ -178,5 +182,9 @@ impl App {
 
     fn outbox(&self) -> &Outbox {
         &self.inner.outbox
+    }
+
+    fn comment_pages(&self) -> &comments::PageCache {
+        &self.inner.comment_pages
     }
 }

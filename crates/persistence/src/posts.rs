@@ -46,6 +46,8 @@ pub struct PostWithAuthor {
     pub state: String,
     /// Whether new comments are refused.
     pub comments_closed: bool,
+    /// Changes whenever anything its comments show changes (kept by the database).
+    pub comments_version: i64,
 }
 
 /// What a new post stores.
@@ -109,6 +111,7 @@ fn with_author() -> Select<post::Entity> {
             post::Column::WordCount,
             post::Column::State,
             post::Column::CommentsClosed,
+            post::Column::CommentsVersion,
         ])
         .column_as(user::Column::Username, "author_username")
         .column_as(user::Column::ImageFile, "author_image_file")
@@ -336,6 +339,7 @@ pub async fn author_page(
         post_column(post::Column::WordCount, "word_count"),
         post_column(post::Column::State, "state"),
         post_column(post::Column::CommentsClosed, "comments_closed"),
+        post_column(post::Column::CommentsVersion, "comments_version"),
         (Expr::col((user::Entity, user::Column::Username)), "post_author_username".to_owned()),
         (Expr::col((user::Entity, user::Column::ImageFile)), "post_author_image_file".to_owned()),
     ] {

@@ -28,9 +28,12 @@ async fn say(f: &Fixture, writer: &app::User, post: i64, text: &str) -> Result<P
 /// The texts of the comments on the post's first page as `viewer` sees them (from their HTML,
 /// which is all the page reads).
 async fn bodies(f: &Fixture, post: i64, viewer: Option<&app::User>) -> Vec<String> {
-    let (rows, pages) = comments::page(&f.app, post, viewer, None).await.unwrap();
+    let post = app::posts::show(&f.app, post, viewer).await.unwrap();
+    let found = comments::page(&f.app, &post, viewer, None).await.unwrap();
+    let (rows, pages) = (&found.0, found.1);
     assert_eq!(pages.total_items, rows.len() as u64, "the count is what is listed");
-    rows.into_iter().map(|c| c.body_html.unwrap().replace("<p>", "").replace("</p>", "").trim().to_owned()).collect()
+    let text = |c: &comments::Comment| c.body_html.clone().unwrap().replace("<p>", "").replace("</p>", "");
+    rows.iter().map(|c| text(c).trim().to_owned()).collect()
 }
 
 /// The account as stored now (its kept count of waiting comments).

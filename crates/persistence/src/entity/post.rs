@@ -22,6 +22,7 @@ pub struct Model {
     pub word_count: i32,
     pub state: String,
     pub comments_closed: bool,
+    pub comments_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

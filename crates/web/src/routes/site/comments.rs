@@ -50,16 +50,16 @@ fn html_of(html: Option<String>, body: &str) -> String {
 }
 
 impl CommentView {
-    pub fn new(c: Comment, viewer: Option<&CurrentUser>) -> Self {
+    pub fn new(c: &Comment, viewer: Option<&CurrentUser>) -> Self {
         let can_delete = viewer
             .is_some_and(|v| domain::comment::may_delete(app::accounts::actor(&v.user), c.user_id, c.post_author_id));
         Self {
             id: c.id,
-            held: app::comments::Posted::is_held(&c),
-            html: html_of(c.body_html, &c.body),
+            held: app::comments::Posted::is_held(c),
+            html: html_of(c.body_html.clone(), &c.body),
             author_avatar_url: avatar_url(c.author_image_file.as_deref()),
             author_in_url: rocket::http::RawStr::new(&c.author_username).percent_encode().to_string(),
-            author_username: c.author_username,
+            author_username: c.author_username.clone(),
             date: c.created_at.format("%B %-d, %Y at %H:%M UTC").to_string(),
             date_iso: c.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             can_delete,

@@ -218,12 +218,13 @@ pub(super) async fn post_page(
 ) -> SiteResult<Page> {
     let user = viewer.map(|v| &v.user);
     let post = app::posts::show(app, id, user).await?;
-    let (comments, pagination) = app::comments::page(app, post.id, user, page).await?;
+    let found = app::comments::page(app, &post, user, page).await?;
+    let (comments, pagination) = (&found.0, found.1);
     let tags = app::posts::tags_of(app, std::slice::from_ref(&post)).await?.remove(&post.id).unwrap_or_default();
     let (count, favored) = app::social::favorites_of(app, post.id, user).await?;
     let favorites = context! { count, favored, can: viewer.is_some() };
     let closed = post.comments_closed;
-    let comments: Vec<CommentView> = comments.into_iter().map(|c| CommentView::new(c, viewer)).collect();
+    let comments: Vec<CommentView> = comments.iter().map(|c| CommentView::new(c, viewer)).collect();
     let links = pagination.links();
     let discussion = context! { comments, closed, listing: context! { pagination, links }, draft };
     let post = PostView::new(post, viewer).with_tags(tags);
