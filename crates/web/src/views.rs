@@ -37,12 +37,29 @@ struct Inner {
     /// Bumped whenever the templates are (re)loaded, so that no page outlives its template.
     generation: AtomicU64,
     memo: quick_cache::sync::Cache<u128, Arc<[u8]>, PageBytes>,
+    /// Parts of pages rendered for visitors, under a key their caller vouches for (see
+    /// [`Views::fragment`]) and the template generation.
+    fragments: quick_cache::sync::Cache<(u64, &'static str, FragmentKey), Arc<str>, FragmentBytes>,
     /// The hash key: chosen at random per process, so that nobody can aim at a collision.
     keys: (u64, u64),
 }
 
 #[derive(Clone)]
 struct PageBytes;
+
+/// What names a kept fragment besides its template: three numbers its caller derives from data
+/// that changes whenever the fragment would (for comments: the post, its comments version, the
+/// page number).
+pub type FragmentKey = (i64, i64, u64);
+
+#[derive(Clone)]
+struct FragmentBytes;
+
+impl quick_cache::Weighter<(u64, &'static str, FragmentKey), Arc<str>> for FragmentBytes {
+    fn weight(&self, _: &(u64, &'static str, FragmentKey), html: &Arc<str>) -> u64 {
+        html.len() as u64 + 64
+    }
+}
 
 impl quick_cache::Weighter<u128, Arc<[u8]>> for PageBytes {
     fn weight(&self, _: &u128, page: &Arc<[u8]>) -> u64 {
@@ -55,10 +72,12 @@ impl Views {
         use rand::Rng;
         let mut rng = rand::thread_rng();
         let memo = quick_cache::sync::Cache::with_weighter(1024, MEMO_BYTES, PageBytes);
+        let fragments = quick_cache::sync::Cache::with_weighter(1024, MEMO_BYTES, FragmentBytes);
         Views(Arc::new(Inner {
             tera: RwLock::new(Arc::new(Tera::default())),
             generation: AtomicU64::new(0),
             memo,
+            fragments,
             keys: (rng.r#gen(), rng.r#gen()),
         }))
     }
@@ -78,6 +97,28 @@ impl Views {
         }
         self.0.generation.fetch_add(1, Ordering::Relaxed);
         self.0.memo.clear();
+        self.0.fragments.clear();
+    }
+
+    /// Renders the template `name` with the context `context()` makes, as a part of a page. With
+    /// a `key` (a visitor's view, the same for every visitor), the part rendered for that key
+    /// before is handed back instead, without making the context: the caller's key must change
+    /// whenever the part would.
+    pub fn fragment(
+        &self,
+        name: &'static str,
+        key: Option<FragmentKey>,
+        context: impl FnOnce() -> Value,
+    ) -> Result<Arc<str>, tera::Error> {
+        let key = key.map(|k| (self.0.generation.load(Ordering::Relaxed), name, k));
+        if let Some(html) = key.and_then(|k| self.0.fragments.get(&k)) {
+            return Ok(html);
+        }
+        let html: Arc<str> = Arc::from(self.tera().render(name, &tera::Context::from_value(context())?)?);
+        if let Some(key) = key {
+            self.0.fragments.insert(key, Arc::clone(&html));
+        }
+        Ok(html)
     }
 
     fn tera(&self) -> Arc<Tera> {
@@ -194,6 +235,24 @@ mod tests {
             assert_eq!(&*first, b"Mine");
             assert!(!Arc::ptr_eq(&first, &again), "{layout}");
         }
+    }
+
+    #[test]
+    fn a_fragment_is_rendered_once_per_key_and_always_without_one() {
+        let views = views("<p>{{ n }}</p>");
+        let made = std::cell::Cell::new(0);
+        let context = |n: i64| {
+            made.set(made.get() + 1);
+            json!({ "n": n })
+        };
+        let first = views.fragment("page", Some((1, 1, 1)), || context(1)).unwrap();
+        let again = views.fragment("page", Some((1, 1, 1)), || context(2)).unwrap();
+        assert_eq!((&*first, &*again, made.get()), ("<p>1</p>", "<p>1</p>", 1), "kept: no context made");
+        let changed = views.fragment("page", Some((1, 2, 1)), || context(3)).unwrap();
+        assert_eq!(&*changed, "<p>3</p>", "a new key renders afresh");
+        let mine = views.fragment("page", None, || context(4)).unwrap();
+        let mine_again = views.fragment("page", None, || context(5)).unwrap();
+        assert_eq!((&*mine, &*mine_again), ("<p>4</p>", "<p>5</p>"), "without a key: never kept");
     }
 
     #[test]

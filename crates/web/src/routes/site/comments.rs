@@ -106,6 +106,7 @@ async fn create(
     layout: Layout,
     viewer: Option<CurrentUser>,
     app: &State<App>,
+    views: &State<crate::views::Views>,
 ) -> SiteResult<Reply> {
     let id = post_id(id)?;
     let Some(user) = viewer else {
@@ -127,7 +128,7 @@ async fn create(
             let mut errors = FieldErrors::default();
             errors.add("body", format!("Your comment {e}."));
             let draft = CommentDraft { body: typed.unwrap_or_default(), errors };
-            return Ok(Reply::Page(post_page(app, layout, id, Some(&user), None, draft).await?));
+            return Ok(Reply::Page(post_page(app, views, layout, id, Some(&user), None, draft).await?));
         }
     };
     match app::comments::add(app, &user.user, PostKey::Id(id), body).await {

@@ -15,7 +15,7 @@ use crate::csrf::{CsrfForm, FormRejection};
 use crate::forms::{Confirm, FieldErrors};
 use crate::guards::CurrentUser;
 use crate::layout::{Layout, PostView};
-use crate::views::Page;
+use crate::views::{Page, Views};
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Posts", |rocket| async {
@@ -203,13 +203,15 @@ pub(super) async fn show(
     layout: Layout,
     viewer: Option<CurrentUser>,
     app: &State<App>,
+    views: &State<Views>,
 ) -> SiteResult<Page> {
-    post_page(app, layout, post_id(id)?, viewer.as_ref(), page, CommentDraft::default()).await
+    post_page(app, views, layout, post_id(id)?, viewer.as_ref(), page, CommentDraft::default()).await
 }
 
 /// Post `id`'s page with page `page` of its comments and the comment form holding `draft`.
 pub(super) async fn post_page(
     app: &App,
+    views: &Views,
     layout: Layout,
     id: i64,
     viewer: Option<&CurrentUser>,
@@ -224,9 +226,18 @@ pub(super) async fn post_page(
     let (count, favored) = app::social::favorites_of(app, post.id, user).await?;
     let favorites = context! { count, favored, can: viewer.is_some() };
     let closed = post.comments_closed;
-    let comments: Vec<CommentView> = comments.iter().map(|c| CommentView::new(c, viewer)).collect();
+    // What visitors see of a page of comments is the same for all of them, and changes with the
+    // post's comments version.
+    let kept_as = viewer.is_none().then_some((post.id, post.comments_version, pagination.page));
+    let csrf_token = layout.csrf_token.clone();
+    let comments_html = views
+        .fragment("comments/list", kept_as, || {
+            let comments: Vec<CommentView> = comments.iter().map(|c| CommentView::new(c, viewer)).collect();
+            serde_json::to_value(context! { comments, layout: context! { csrf_token } }).unwrap_or_default()
+        })
+        .map_err(|e| SiteError::from(app::AppError::internal(format!("comments of post {}: {e:?}", post.id))))?;
     let links = pagination.links();
-    let discussion = context! { comments, closed, listing: context! { pagination, links }, draft };
+    let discussion = context! { comments_html, closed, listing: context! { pagination, links }, draft };
     let post = PostView::new(post, viewer).with_tags(tags);
     Ok(Page::render("posts/show", context! { layout, post, favorites, discussion }))
 }
