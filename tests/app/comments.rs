@@ -360,3 +360,21 @@ async fn visitors_never_see_a_kept_page_of_comments_after_a_change_on_any_instan
     assert!(!page.shows("Kept for visitors") && page.shows("1 comment"), "{}", page.body);
     drop(twin);
 }
+
+#[rocket::async_test]
+async fn comments_from_before_rendering_show_as_typed_until_the_start_up_step_renders_them() {
+    use sea_orm::ConnectionTrait;
+    let app = TestApp::with(open_site()).await;
+    let mut alice = app.signed_up("alice").await;
+    let post = alice.writes_post("Hello").await;
+    let mut bob = app.signed_up("bob").await;
+    comment(&mut bob, post, "An *old* <b>comment</b>").await;
+    app.db.execute_unprepared("UPDATE comments SET body_html = NULL").await.unwrap();
+    let page = app.browser().get(&format!("/post/{post}")).await;
+    assert!(page.body.contains("<p>An *old* &lt;b&gt;comment&lt;&#x2F;b&gt;</p>"), "{}", page.body);
+    assert_eq!(app::maintenance::render_comments(app.app(), true).await.unwrap(), 1);
+    assert_eq!(app::maintenance::render_comments(app.app(), true).await.unwrap(), 0, "nothing left");
+    let page = app.browser().get(&format!("/post/{post}")).await;
+    assert!(page.body.contains("<p>An <em>old</em> &lt;b&gt;comment&lt;/b&gt;</p>"), "{}", page.body);
+    assert_eq!(app::maintenance::render_comments(app.app(), false).await.unwrap(), 1, "all, for `gazette rerender`");
+}

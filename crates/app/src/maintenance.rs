@@ -45,15 +45,15 @@ pub async fn rerender(app: &App, unrendered_only: bool) -> crate::AppResult<u64>
     }
 }
 
-/// Renders the comments written before comments were rendered on writing, a batch at a time;
-/// answers how many.
-pub async fn render_comments(app: &App) -> crate::AppResult<u64> {
+/// Renders comments again (all of them, or `unrendered_only` those written before comments were
+/// rendered on writing), a batch at a time; answers how many.
+pub async fn render_comments(app: &App, unrendered_only: bool) -> crate::AppResult<u64> {
     let mut done = 0;
+    let mut after = 0;
     loop {
-        let batch = persistence::comments::unrendered(app.db(), 200).await?;
-        if batch.is_empty() {
-            return Ok(done);
-        }
+        let batch = persistence::comments::bodies_after(app.db(), after, 200, unrendered_only).await?;
+        let Some((last, _)) = batch.last() else { return Ok(done) };
+        after = *last;
         for (id, body) in batch {
             let html = crate::posts::render_comment(&body).await?;
             persistence::comments::set_html(app.db(), id, html).await?;
@@ -69,7 +69,7 @@ pub(crate) async fn render_unrendered(app: App) {
         Ok(n) => log::info!("rendered {n} posts stored before their rendering was"),
         Err(e) => log::error!("could not render the posts stored before their rendering was: {e}"),
     }
-    match render_comments(&app).await {
+    match render_comments(&app, true).await {
         Ok(0) => {}
         Ok(n) => log::info!("rendered {n} comments stored before their rendering was"),
         Err(e) => log::error!("could not render the comments stored before their rendering was: {e}"),

@@ -282,16 +282,22 @@ pub async fn delete(db: &impl ConnectionTrait, id: i64) -> Result<bool, DbErr> {
     Ok(comment::Entity::delete_by_id(id).exec(db).await?.rows_affected > 0)
 }
 
-/// Up to `limit` comments without their HTML (written before it was made on writing).
-pub async fn unrendered(db: &impl ConnectionTrait, limit: u64) -> Result<Vec<(i64, String)>, DbErr> {
-    comment::Entity::find()
+/// Up to `limit` comments after id `after`, by id, as `(id, source text)`: all of them, or
+/// `unrendered_only` those without their HTML (written before it was made on writing).
+pub async fn bodies_after(
+    db: &impl ConnectionTrait,
+    after: i64,
+    limit: u64,
+    unrendered_only: bool,
+) -> Result<Vec<(i64, String)>, DbErr> {
+    let mut query = comment::Entity::find()
         .select_only()
         .columns([comment::Column::Id, comment::Column::Body])
-        .filter(comment::Column::BodyHtml.is_null())
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await
+        .filter(comment::Column::Id.gt(after));
+    if unrendered_only {
+        query = query.filter(comment::Column::BodyHtml.is_null());
+    }
+    query.order_by_asc(comment::Column::Id).limit(limit).into_tuple().all(db).await
 }
 
 /// Stores a comment's HTML.

@@ -28,7 +28,7 @@ enum Command {
         #[command(subcommand)]
         action: AdminAction,
     },
-    /// Render every post's body again (after an update of the Markdown renderer).
+    /// Render every post's body and every comment again (after an update of the Markdown renderer).
     Rerender,
     /// Fill the database with demo users and posts.
     Seed {
@@ -92,7 +92,8 @@ async fn run(cli: Cli, figment: rocket::figment::Figment) -> Result<(), String> 
             let app = migrate(&figment).await?;
             let started = std::time::Instant::now();
             let done = app::maintenance::rerender(&app, false).await.map_err(|e| e.to_string())?;
-            println!("rendered {done} posts in {:.1?}", started.elapsed());
+            let comments = app::maintenance::render_comments(&app, false).await.map_err(|e| e.to_string())?;
+            println!("rendered {done} posts and {comments} comments in {:.1?}", started.elapsed());
             Ok(())
         }
         Command::Seed { users, posts } => seed(&figment, users, posts).await,
