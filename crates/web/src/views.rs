@@ -129,10 +129,20 @@ impl Views {
     }
 
     /// Renders `name` with `context`, or hands back the same page rendered before.
+    #[cfg(test)]
     fn render(&self, name: &str, context: Value) -> Result<Arc<[u8]>, tera::Error> {
-        let key = shareable(&context).then(|| self.key(name, &context));
+        self.render_with(name, context, None)
+    }
+
+    /// [`Views::render`], with a fragment placed in the context under its slot's name. A keyed
+    /// fragment counts towards the page's memo by its key (not its bytes, which are many).
+    fn render_with(&self, name: &str, mut context: Value, slot: Option<Slot>) -> Result<Arc<[u8]>, tera::Error> {
+        let key = shareable(&context).then(|| self.key(name, &context, slot.as_ref()));
         if let Some(page) = key.and_then(|k| self.0.memo.get(&k)) {
             return Ok(page);
+        }
+        if let (Some(slot), Some(fields)) = (slot, context.as_object_mut()) {
+            fields.insert(slot.name.to_owned(), Value::String(slot.html.to_string()));
         }
         let html = self.tera().render(name, &tera::Context::from_value(context)?)?;
         let page: Arc<[u8]> = Arc::from(html.into_bytes());
@@ -144,11 +154,18 @@ impl Views {
         Ok(page)
     }
 
-    fn key(&self, name: &str, context: &Value) -> u128 {
+    fn key(&self, name: &str, context: &Value, slot: Option<&Slot>) -> u128 {
         let mut hasher = SipHasher13::new_with_keys(self.0.keys.0, self.0.keys.1);
         self.0.generation.load(Ordering::Relaxed).hash(&mut hasher);
         name.hash(&mut hasher);
         context.hash(&mut hasher);
+        if let Some(slot) = slot {
+            slot.name.hash(&mut hasher);
+            match slot.key {
+                Some(key) => key.hash(&mut hasher),
+                None => slot.html.hash(&mut hasher),
+            }
+        }
         hasher.finish128().as_u128()
     }
 }
@@ -162,16 +179,32 @@ fn shareable(context: &Value) -> bool {
         && layout.get("flashes").and_then(Value::as_array).is_none_or(Vec::is_empty)
 }
 
+/// A rendered fragment ([`Views::fragment`]) for a page's context, with the key it was kept
+/// under, if any.
+struct Slot {
+    name: &'static str,
+    key: Option<FragmentKey>,
+    html: Arc<str>,
+}
+
 /// A page to answer with: a template and its context, rendered as HTML when sent.
 pub struct Page {
     name: Cow<'static, str>,
     context: Result<Value, serde_json::Error>,
+    slot: Option<Slot>,
 }
 
 impl Page {
     /// The page `name` (a template under `templates/`, without `.html.tera`) showing `context`.
     pub fn render(name: impl Into<Cow<'static, str>>, context: impl Serialize) -> Self {
-        Page { name: name.into(), context: serde_json::to_value(context) }
+        Page { name: name.into(), context: serde_json::to_value(context), slot: None }
+    }
+
+    /// Puts a fragment made by [`Views::fragment`] (under `key`, if it was kept) into the
+    /// context as `name` (a top-level field, for the template to show with `| safe`).
+    pub fn with_fragment(mut self, name: &'static str, key: Option<FragmentKey>, html: Arc<str>) -> Self {
+        self.slot = Some(Slot { name, key, html });
+        self
     }
 }
 
@@ -185,7 +218,7 @@ impl<'r> Responder<'r, 'static> for Page {
             log::error!("page {}: its context cannot be serialised: {e}", self.name);
             Status::InternalServerError
         })?;
-        let page = views.render(&self.name, context).map_err(|e| {
+        let page = views.render_with(&self.name, context, self.slot).map_err(|e| {
             log::error!("page {}: {e:?}", self.name);
             Status::InternalServerError
         })?;
@@ -253,6 +286,25 @@ mod tests {
         let mine = views.fragment("page", None, || context(4)).unwrap();
         let mine_again = views.fragment("page", None, || context(5)).unwrap();
         assert_eq!((&*mine, &*mine_again), ("<p>4</p>", "<p>5</p>"), "without a key: never kept");
+    }
+
+    #[test]
+    fn a_keyed_fragment_makes_the_page_by_its_key_and_its_page_changes_with_it() {
+        let views = views("<h1>{{ title }}</h1>{{ part | safe }}");
+        let page = |key, html: &str| {
+            let slot = Slot { name: "part", key: Some(key), html: Arc::from(html) };
+            views.render_with("page", reader("Hi"), Some(slot)).unwrap()
+        };
+        let first = page((1, 1, 1), "<p>one</p>");
+        assert_eq!(&*first, b"<h1>Hi</h1><p>one</p>");
+        assert!(Arc::ptr_eq(&first, &page((1, 1, 1), "<p>one</p>")), "same key, same page");
+        assert_eq!(&*page((1, 2, 1), "<p>two</p>"), b"<h1>Hi</h1><p>two</p>", "a new key, a new page");
+        let unkeyed = |html: &str| {
+            let slot = Slot { name: "part", key: None, html: Arc::from(html) };
+            views.render_with("page", reader("Hi"), Some(slot)).unwrap()
+        };
+        assert_eq!(&*unkeyed("<p>a</p>"), b"<h1>Hi</h1><p>a</p>");
+        assert_eq!(&*unkeyed("<p>b</p>"), b"<h1>Hi</h1><p>b</p>", "without a key, by its bytes");
     }
 
     #[test]

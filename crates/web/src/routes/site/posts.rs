@@ -237,9 +237,13 @@ pub(super) async fn post_page(
         })
         .map_err(|e| SiteError::from(app::AppError::internal(format!("comments of post {}: {e:?}", post.id))))?;
     let links = pagination.links();
-    let discussion = context! { comments_html, closed, listing: context! { pagination, links }, draft };
+    let discussion = context! { closed, listing: context! { pagination, links }, draft };
     let post = PostView::new(post, viewer).with_tags(tags);
-    Ok(Page::render("posts/show", context! { layout, post, favorites, discussion }))
+    Ok(Page::render("posts/show", context! { layout, post, favorites, discussion }).with_fragment(
+        "comments_html",
+        kept_as,
+        comments_html,
+    ))
 }
 
 fn update_editor(id: i64, zone: TimeZone, published: bool) -> Editor<'static> {
