@@ -7,6 +7,7 @@ mod avatars;
 mod comments;
 mod drafts;
 mod favorites;
+mod feeds;
 mod follows;
 mod images;
 mod mail;

@@ -416,3 +416,43 @@ pub async fn restore(app: &App, editor: &User, id: i64, number: i32) -> AppResul
     };
     edit(app, editor, PostKey::Id(row.id), changes).await
 }
+
+/// Posts a feed carries: the newest visible ones.
+pub const FEED_POSTS: u64 = 20;
+
+/// Whose posts a feed carries.
+#[derive(Debug, Clone, Copy)]
+pub enum FeedOf<'a> {
+    /// Everyone's.
+    Site,
+    /// The account with this username (in any case).
+    Author(&'a str),
+    /// Those with this tag.
+    Tag(&'a str),
+}
+
+/// The [`FEED_POSTS`] newest visible posts of `of`, with their tags by post id; for an author,
+/// the account too. [`AppError::NotFound`] for an unknown account or a tag no post has.
+pub async fn feed_posts(
+    app: &App,
+    of: FeedOf<'_>,
+) -> AppResult<(Option<User>, Vec<Post>, std::collections::HashMap<i64, Vec<String>>)> {
+    let db = app.db();
+    let (author, rows) = match of {
+        FeedOf::Site => (None, persistence::posts::newest_page(db, FEED_POSTS, 0).await?.0),
+        FeedOf::Author(name) => {
+            let (author, rows, _) =
+                persistence::posts::author_page(db, name, FEED_POSTS, 0).await?.ok_or(AppError::NotFound("account"))?;
+            (Some(author), rows)
+        }
+        FeedOf::Tag(tag) => {
+            let (rows, total) = persistence::posts::tagged_page(db, tag, FEED_POSTS, 0).await?;
+            if total == 0 {
+                return Err(AppError::NotFound("tag"));
+            }
+            (None, rows)
+        }
+    };
+    let tags = tags_of(app, &rows).await?;
+    Ok((author, rows, tags))
+}

@@ -2,6 +2,7 @@
 //! function, and answer a page, a redirect or a [`SiteError`] (whose page the catchers render).
 
 pub mod comments;
+pub mod feeds;
 pub mod images;
 pub mod main;
 pub mod posts;
@@ -114,5 +115,6 @@ pub fn stage() -> rocket::fairing::AdHoc {
             .attach(posts::stage())
             .attach(images::stage())
             .attach(comments::stage())
+            .attach(feeds::stage())
     })
 }

@@ -1,0 +1,260 @@
+//! Feeds: Atom for the whole site (`/feed.atom`), an author (`/user/<name>/feed.atom`) and a tag
+//! (`/tag/<name>/feed.atom`), and RSS 2.0 for the site (`/feed.rss`): the newest visible posts
+//! with their full sanitised HTML, made with the `atom_syndication` and `rss` crates. Every feed
+//! carries an `ETag` (of its bytes) and a `Last-Modified` (its newest change), and answers `304
+//! Not Modified` to a reader that has it already.
+
+use std::collections::HashMap;
+use std::hash::Hasher;
+
+use app::App;
+use app::posts::{FeedOf, Post};
+use chrono::{DateTime, Utc};
+use rocket::fairing::AdHoc;
+use rocket::http::{ContentType, Header, Status};
+use rocket::request::{FromRequest, Outcome, Request};
+use rocket::response::{self, Responder, Response};
+use rocket::{State, get, routes};
+
+use super::SiteResult;
+use crate::config::AppConfig;
+
+pub fn stage() -> AdHoc {
+    AdHoc::on_ignite("Feeds", |rocket| async { rocket.mount("/", routes![site_atom, site_rss, author_atom, tag_atom]) })
+}
+
+/// What a feed reader says it has: `If-None-Match` and `If-Modified-Since`.
+pub struct Conditional {
+    none_match: Option<String>,
+    modified_since: Option<DateTime<Utc>>,
+}
+
+#[rocket::async_trait]
+impl<'r> FromRequest<'r> for Conditional {
+    type Error = std::convert::Infallible;
+
+    async fn from_request(req: &'r Request<'_>) -> Outcome<Self, Self::Error> {
+        let none_match = req.headers().get_one("If-None-Match").map(str::to_owned);
+        let modified_since = req
+            .headers()
+            .get_one("If-Modified-Since")
+            .and_then(|v| DateTime::parse_from_rfc2822(v).ok())
+            .map(|t| t.with_timezone(&Utc));
+        Outcome::Success(Conditional { none_match, modified_since })
+    }
+}
+
+/// A feed's bytes with its validators, or `304` to a reader who has them.
+pub struct Feed {
+    content_type: ContentType,
+    body: Vec<u8>,
+    etag: String,
+    last_modified: DateTime<Utc>,
+    not_modified: bool,
+}
+
+impl Feed {
+    fn new(content_type: ContentType, body: Vec<u8>, last_modified: DateTime<Utc>, asked: &Conditional) -> Self {
+        let mut hasher = siphasher::sip::SipHasher13::new();
+        hasher.write(&body);
+        let etag = format!("\"{:016x}\"", hasher.finish());
+        // If-None-Match decides when it is sent (RFC 9110, 13.2.2); else If-Modified-Since, to
+        // the second (HTTP dates have no finer unit).
+        let not_modified = match (&asked.none_match, asked.modified_since) {
+            (Some(tags), _) => tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
+            (None, Some(since)) => last_modified.timestamp() <= since.timestamp(),
+            (None, None) => false,
+        };
+        Self { content_type, body, etag, last_modified, not_modified }
+    }
+}
+
+impl<'r> Responder<'r, 'static> for Feed {
+    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+        let mut answer = Response::build();
+        answer
+            .header(Header::new("ETag", self.etag))
+            .header(Header::new("Last-Modified", self.last_modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string()))
+            // Readers may keep it, asking each time whether it changed (a 304 costs little).
+            .header(Header::new("Cache-Control", "no-cache"));
+        if self.not_modified {
+            return answer.status(Status::NotModified).ok();
+        }
+        answer.header(self.content_type).sized_body(self.body.len(), std::io::Cursor::new(self.body)).ok()
+    }
+}
+
+/// What a feed is called and where it and its page are.
+struct About {
+    title: String,
+    /// The feed's own address, also its id.
+    feed_url: String,
+    /// The page it follows.
+    page_url: String,
+}
+
+fn base(config: &AppConfig) -> &str {
+    config.public_url.trim_end_matches('/')
+}
+
+fn encoded(name: &str) -> String {
+    rocket::http::RawStr::new(name).percent_encode().to_string()
+}
+
+/// A post's body as feed HTML: its sanitised HTML, or a plain-text post's paragraphs, escaped.
+fn html_of(post: &Post) -> String {
+    if let Some(html) = post.body_html.as_ref().filter(|_| post.format == "markdown") {
+        return html.clone();
+    }
+    post.content
+        .split("\n\n")
+        .filter(|p| !p.trim().is_empty())
+        .map(|p| format!("<p>{}</p>", rocket::http::RawStr::new(p.trim()).html_escape()))
+        .collect()
+}
+
+/// Its newest change: the latest update of its posts (the feed changes with them).
+fn last_change(posts: &[Post]) -> DateTime<Utc> {
+    posts.iter().map(|p| p.updated_at.max(p.date_posted)).max().unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+fn atom(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Vec<String>>) -> Vec<u8> {
+    use atom_syndication::{Category, Content, Entry, Link, Person, Text};
+    let base = base(config);
+    let link = |href: String, rel: &str| Link { href, rel: rel.to_owned(), ..Default::default() };
+    let entries = posts
+        .iter()
+        .map(|post| {
+            let url = format!("{base}/post/{}", post.id);
+            let author = Person {
+                name: post.author_username.clone(),
+                uri: Some(format!("{base}/user/{}", encoded(&post.author_username))),
+                ..Default::default()
+            };
+            Entry {
+                title: Text::plain(post.title.clone()),
+                // The post's address by id: the same whatever its title becomes.
+                id: url.clone(),
+                updated: post.updated_at.max(post.date_posted).fixed_offset(),
+                published: Some(post.date_posted.fixed_offset()),
+                authors: vec![author],
+                categories: tags
+                    .get(&post.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|t| Category { term: t.clone(), ..Default::default() })
+                    .collect(),
+                links: vec![link(url, "alternate")],
+                summary: (!post.description.trim().is_empty()).then(|| Text::plain(post.description.clone())),
+                content: Some(Content {
+                    value: Some(html_of(post)),
+                    content_type: Some("html".to_owned()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let feed = atom_syndication::Feed {
+        title: Text::plain(about.title),
+        id: about.feed_url.clone(),
+        updated: last_change(posts).fixed_offset(),
+        links: vec![link(about.feed_url, "self"), link(about.page_url, "alternate")],
+        generator: Some(atom_syndication::Generator { value: "Gazette".to_owned(), ..Default::default() }),
+        entries,
+        ..Default::default()
+    };
+    feed.to_string().into_bytes()
+}
+
+fn rss(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Vec<String>>) -> Vec<u8> {
+    use rss::extension::dublincore::DublinCoreExtension;
+    let base = base(config);
+    let items = posts
+        .iter()
+        .map(|post| {
+            let url = format!("{base}/post/{}", post.id);
+            rss::Item {
+                title: Some(post.title.clone()),
+                link: Some(url.clone()),
+                description: Some(html_of(post)),
+                guid: Some(rss::Guid { value: url, permalink: true }),
+                pub_date: Some(post.date_posted.to_rfc2822()),
+                categories: tags
+                    .get(&post.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|t| rss::Category { name: t.clone(), domain: None })
+                    .collect(),
+                // RSS's own `author` is an email address, which readers' are not to see.
+                dublin_core_ext: Some(DublinCoreExtension {
+                    creators: vec![post.author_username.clone()],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }
+        })
+        .collect();
+    let mut namespaces = std::collections::BTreeMap::new();
+    namespaces.insert("dc".to_owned(), rss::extension::dublincore::NAMESPACE.to_owned());
+    let channel = rss::Channel {
+        title: about.title,
+        link: about.page_url,
+        description: "The newest posts on Gazette".to_owned(),
+        last_build_date: Some(last_change(posts).to_rfc2822()),
+        generator: Some("Gazette".to_owned()),
+        items,
+        namespaces,
+        ..Default::default()
+    };
+    channel.to_string().into_bytes()
+}
+
+/// The site's newest posts as Atom.
+#[get("/feed.atom")]
+async fn site_atom(asked: Conditional, app: &State<App>, config: &State<AppConfig>) -> SiteResult<Feed> {
+    let (_, posts, tags) = app::posts::feed_posts(app, FeedOf::Site).await?;
+    let b = base(config);
+    let about = About { title: "Gazette".into(), feed_url: format!("{b}/feed.atom"), page_url: format!("{b}/") };
+    let body = atom(config, about, &posts, &tags);
+    Ok(Feed::new(ContentType::new("application", "atom+xml"), body, last_change(&posts), &asked))
+}
+
+/// The site's newest posts as RSS 2.0.
+#[get("/feed.rss")]
+async fn site_rss(asked: Conditional, app: &State<App>, config: &State<AppConfig>) -> SiteResult<Feed> {
+    let (_, posts, tags) = app::posts::feed_posts(app, FeedOf::Site).await?;
+    let b = base(config);
+    let about = About { title: "Gazette".into(), feed_url: format!("{b}/feed.rss"), page_url: format!("{b}/") };
+    let body = rss(config, about, &posts, &tags);
+    Ok(Feed::new(ContentType::new("application", "rss+xml"), body, last_change(&posts), &asked))
+}
+
+/// An author's newest posts as Atom; 404 for an unknown account.
+#[get("/user/<name>/feed.atom")]
+async fn author_atom(name: &str, asked: Conditional, app: &State<App>, config: &State<AppConfig>) -> SiteResult<Feed> {
+    let (author, posts, tags) = app::posts::feed_posts(app, FeedOf::Author(name)).await?;
+    let username = author.map_or_else(|| name.to_owned(), |a| a.username);
+    let b = base(config);
+    let about = About {
+        title: format!("Posts by {username} · Gazette"),
+        feed_url: format!("{b}/user/{}/feed.atom", encoded(&username)),
+        page_url: format!("{b}/user/{}", encoded(&username)),
+    };
+    let body = atom(config, about, &posts, &tags);
+    Ok(Feed::new(ContentType::new("application", "atom+xml"), body, last_change(&posts), &asked))
+}
+
+/// A tag's newest posts as Atom; 404 for a tag no visible post has.
+#[get("/tag/<name>/feed.atom")]
+async fn tag_atom(name: &str, asked: Conditional, app: &State<App>, config: &State<AppConfig>) -> SiteResult<Feed> {
+    let (_, posts, tags) = app::posts::feed_posts(app, FeedOf::Tag(name)).await?;
+    let b = base(config);
+    let about = About {
+        title: format!("Posts tagged {name} · Gazette"),
+        feed_url: format!("{b}/tag/{}/feed.atom", encoded(name)),
+        page_url: format!("{b}/tag/{}", encoded(name)),
+    };
+    let body = atom(config, about, &posts, &tags);
+    Ok(Feed::new(ContentType::new("application", "atom+xml"), body, last_change(&posts), &asked))
+}
