@@ -168,6 +168,11 @@ tag=$(measure "$BASE/tag/rust")
 row 'GET /tag/rust (2,667 posts of 10,000)' "$tag"
 tags=$(measure "$BASE/tags")
 row 'GET /tags' "$tags"
+feed=$(measure "$BASE/feed.atom")
+row 'GET /feed.atom (20 posts)' "$feed"
+FEED_ETAG=$(curl -fsS -o /dev/null -D - "$BASE/feed.atom" | tr -d '\r' | sed -n 's/^[Ee][Tt]ag: //p')
+feed_304=$(measure "$BASE/feed.atom" -H "If-None-Match: $FEED_ETAG")
+row 'GET /feed.atom answered 304' "$feed_304"
 SESSION=$(session_cookie)
 [ -n "$SESSION" ] || { echo "could not sign in a demo user" >&2; exit 1; }
 row 'GET / signed in (rendered for each view)' "$(measure "$BASE/" -H "Cookie: $SESSION")"
@@ -229,6 +234,10 @@ read -r static_rps _ _ _ <<<"$static"
   read -r tags_rps _ _ _ <<<"$tags"
   echo "| GET /tag/rust ÷ static file | $(awk -v a="$tag_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | ≥ 0.5 (issue 15) |"
   echo "| GET /tags ÷ static file | $(awk -v a="$tags_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | |"
+  read -r feed_rps _ _ _ <<<"$feed"
+  read -r feed_304_rps _ _ _ <<<"$feed_304"
+  echo "| GET /feed.atom ÷ static file | $(awk -v a="$feed_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | ≥ 0.5 (issue 15) |"
+  echo "| GET /feed.atom answered 304 ÷ static file | $(awk -v a="$feed_304_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | ≥ 0.5 (issue 15) |"
   read -r post_rps _ _ _ <<<"$post"
   read -r commented_rps _ _ _ <<<"$commented"
   echo "| GET a post without comments ÷ with 50 (requests/s) | $(awk -v a="$post_rps" -v b="$commented_rps" 'BEGIN { printf "%.2f", a / b }') | ≤ 1.5 (issue 13) |"
