@@ -32,11 +32,9 @@ pub struct Posted {
     pub page: u64,
 }
 
-impl Posted {
-    /// Whether it waits for approval.
-    pub fn is_held(comment: &Comment) -> bool {
-        comment.state == persistence::comments::PENDING
-    }
+/// Whether `comment` waits for approval.
+pub fn is_held(comment: &Comment) -> bool {
+    comment.state == persistence::comments::PENDING
 }
 
 fn writer_key(writer: &User) -> String {
@@ -213,7 +211,7 @@ pub async fn list(
 /// or theirs to see).
 async fn known(app: &App, viewer: &User, id: i64) -> AppResult<Comment> {
     let comment = persistence::comments::find(app.db(), id).await?.ok_or(AppError::NotFound("comment"))?;
-    let approved = !Posted::is_held(&comment);
+    let approved = !is_held(&comment);
     if !rules::may_see(Some(actor(viewer)), approved, comment.user_id, comment.post_author_id) {
         return Err(AppError::NotFound("comment"));
     }

@@ -49,36 +49,57 @@ fn html_of(html: Option<String>, body: &str) -> String {
     html.unwrap_or_else(|| format!("<p>{}</p>", rocket::http::RawStr::new(body).html_escape()))
 }
 
+/// What a comment shows, from either kind of row.
+struct Shown<'a> {
+    id: i64,
+    body_html: Option<String>,
+    body: &'a str,
+    author_username: String,
+    author_image_file: Option<&'a str>,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
 impl CommentView {
-    pub fn new(c: &Comment, viewer: Option<&CurrentUser>) -> Self {
-        let can_delete = viewer
-            .is_some_and(|v| domain::comment::may_delete(app::accounts::actor(&v.user), c.user_id, c.post_author_id));
+    fn of(c: Shown<'_>, held: bool, can_delete: bool) -> Self {
         Self {
             id: c.id,
-            held: app::comments::Posted::is_held(c),
-            html: html_of(c.body_html.clone(), &c.body),
-            author_avatar_url: avatar_url(c.author_image_file.as_deref()),
+            held,
+            html: html_of(c.body_html, c.body),
+            author_avatar_url: avatar_url(c.author_image_file),
             author_in_url: rocket::http::RawStr::new(&c.author_username).percent_encode().to_string(),
-            author_username: c.author_username.clone(),
+            author_username: c.author_username,
             date: c.created_at.format("%B %-d, %Y at %H:%M UTC").to_string(),
             date_iso: c.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             can_delete,
         }
     }
 
-    fn pending(c: Pending) -> (Self, i64, String) {
-        let view = Self {
+    pub fn new(c: &Comment, viewer: Option<&CurrentUser>) -> Self {
+        let can_delete = viewer
+            .is_some_and(|v| domain::comment::may_delete(app::accounts::actor(&v.user), c.user_id, c.post_author_id));
+        let shown = Shown {
             id: c.id,
-            held: true,
-            html: html_of(c.body_html, &c.body),
-            author_avatar_url: avatar_url(c.author_image_file.as_deref()),
-            author_in_url: rocket::http::RawStr::new(&c.author_username).percent_encode().to_string(),
-            author_username: c.author_username,
-            date: c.created_at.format("%B %-d, %Y at %H:%M UTC").to_string(),
-            date_iso: c.created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            can_delete: true,
+            body_html: c.body_html.clone(),
+            body: &c.body,
+            author_username: c.author_username.clone(),
+            author_image_file: c.author_image_file.as_deref(),
+            created_at: c.created_at,
         };
-        (view, c.post_id, c.post_title)
+        Self::of(shown, app::comments::is_held(c), can_delete)
+    }
+
+    /// A comment on the moderation page (held, and the viewer's to approve, reject or delete),
+    /// with its post's id and title.
+    fn pending(c: Pending) -> (Self, i64, String) {
+        let shown = Shown {
+            id: c.id,
+            body_html: c.body_html,
+            body: &c.body,
+            author_username: c.author_username,
+            author_image_file: c.author_image_file.as_deref(),
+            created_at: c.created_at,
+        };
+        (Self::of(shown, true, true), c.post_id, c.post_title)
     }
 }
 
