@@ -110,3 +110,26 @@ async fn a_reader_who_has_the_feed_gets_304_until_it_changes() {
     let other = reader.send(rocket::http::Method::Get, "/feed.rss", None, &[("If-None-Match", "\"nope\"")]).await;
     assert_eq!(other.status, Status::Ok);
 }
+
+#[rocket::async_test]
+async fn a_feed_of_very_long_posts_stays_bounded_and_keeps_every_entry() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    // About 100 KB of HTML each: seven are more than a feed carries in full.
+    let long = "A sentence of some length, repeated to fill the post. ".repeat(1_800);
+    for n in 0..7 {
+        let title = format!("Long {n}");
+        alice.post_form("/post/new", &[("title", &title), ("content", &long), ("description", "Short summary")]).await;
+    }
+    let mut reader = app.browser();
+    let page = reader.get("/feed.atom").await;
+    let feed = atom(&page.body);
+    assert_eq!(feed.entries.len(), 7, "every entry is listed");
+    let full = feed.entries.iter().filter(|e| e.content.is_some()).count();
+    assert!((1..7).contains(&full), "{full} entries in full");
+    assert!(feed.entries.iter().all(|e| e.summary.as_ref().is_some_and(|s| s.value == "Short summary")));
+    assert!(page.body.len() < 600 * 1024, "{} bytes", page.body.len());
+    let rss = reader.get("/feed.rss").await;
+    assert!(rss.body.len() < 600 * 1024, "{} bytes", rss.body.len());
+    assert_eq!(rss.body.parse::<rss::Channel>().map(|c| c.items.len()).unwrap_or_default(), 7);
+}

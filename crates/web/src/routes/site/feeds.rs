@@ -101,6 +101,36 @@ fn encoded(name: &str) -> String {
     rocket::http::RawStr::new(name).percent_encode().to_string()
 }
 
+/// The most bytes of posts' HTML one feed carries. A post's HTML can be near a megabyte (100,000
+/// characters of Markdown, highlighted code), and a feed is built for any visitor who asks: past
+/// this, entries carry their summary and link only, so one request costs at most about this
+/// much (and as much again for the XML).
+const FEED_HTML_BYTES: usize = 512 * 1024;
+
+/// What each of `posts` carries in a feed: its full HTML while [`FEED_HTML_BYTES`] lasts, then
+/// `None` (its summary only).
+fn bodies(posts: &[Post]) -> Vec<Option<String>> {
+    let mut left = FEED_HTML_BYTES;
+    posts
+        .iter()
+        .map(|post| {
+            let html = html_of(post);
+            (html.len() <= left).then(|| {
+                left -= html.len();
+                html
+            })
+        })
+        .collect()
+}
+
+/// A post's summary: its description, else its stored excerpt.
+fn summary_of(post: &Post) -> String {
+    match post.description.trim() {
+        "" => post.excerpt.clone().unwrap_or_default(),
+        description => description.to_owned(),
+    }
+}
+
 /// A post's body as feed HTML: its sanitised HTML, or a plain-text post's paragraphs, escaped.
 fn html_of(post: &Post) -> String {
     if let Some(html) = post.body_html.as_ref().filter(|_| post.format == "markdown") {
@@ -124,7 +154,8 @@ fn atom(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Ve
     let link = |href: String, rel: &str| Link { href, rel: rel.to_owned(), ..Default::default() };
     let entries = posts
         .iter()
-        .map(|post| {
+        .zip(bodies(posts))
+        .map(|(post, body)| {
             let url = format!("{base}/post/{}", post.id);
             let author = Person {
                 name: post.author_username.clone(),
@@ -145,9 +176,9 @@ fn atom(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Ve
                     .map(|t| Category { term: t.clone(), ..Default::default() })
                     .collect(),
                 links: vec![link(url, "alternate")],
-                summary: (!post.description.trim().is_empty()).then(|| Text::plain(post.description.clone())),
-                content: Some(Content {
-                    value: Some(html_of(post)),
+                summary: (!post.description.trim().is_empty() || body.is_none()).then(|| Text::plain(summary_of(post))),
+                content: body.map(|html| Content {
+                    value: Some(html),
                     content_type: Some("html".to_owned()),
                     ..Default::default()
                 }),
@@ -172,12 +203,14 @@ fn rss(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Vec
     let base = base(config);
     let items = posts
         .iter()
-        .map(|post| {
+        .zip(bodies(posts))
+        .map(|(post, body)| {
             let url = format!("{base}/post/{}", post.id);
+            let summary = || format!("<p>{}</p>", rocket::http::RawStr::new(&summary_of(post)).html_escape());
             rss::Item {
                 title: Some(post.title.clone()),
                 link: Some(url.clone()),
-                description: Some(html_of(post)),
+                description: Some(body.unwrap_or_else(summary)),
                 guid: Some(rss::Guid { value: url, permalink: true }),
                 pub_date: Some(post.date_posted.to_rfc2822()),
                 categories: tags
