@@ -222,21 +222,21 @@ async fn known(app: &App, viewer: &User, id: i64) -> AppResult<Comment> {
     Ok(comment)
 }
 
-/// Comment `id`, for the page that asks `actor` to confirm deleting it.
-pub async fn deletable(app: &App, editor: &User, id: i64) -> AppResult<Comment> {
-    let comment = known(app, editor, id).await?;
+/// Deletes `comment` (which `editor` may know of) if they may: its writer, its post's author and
+/// moderators ([`AppError::Forbidden`] for anyone else).
+async fn remove(app: &App, editor: &User, comment: Comment) -> AppResult<Comment> {
     if !rules::may_delete(actor(editor), comment.user_id, comment.post_author_id) {
         return Err(AppError::Forbidden);
     }
+    persistence::comments::delete(app.db(), comment.id).await?;
     Ok(comment)
 }
 
 /// Deletes comment `id`: its writer, its post's author and moderators may
 /// ([`AppError::Forbidden`] for anyone else who sees it). Answers the comment deleted.
 pub async fn delete(app: &App, editor: &User, id: i64) -> AppResult<Comment> {
-    let comment = deletable(app, editor, id).await?;
-    persistence::comments::delete(app.db(), comment.id).await?;
-    Ok(comment)
+    let comment = known(app, editor, id).await?;
+    remove(app, editor, comment).await
 }
 
 /// Deletes comment `id` on the post with this slug (the API's route, which names both).
@@ -246,7 +246,7 @@ pub async fn delete_on(app: &App, editor: &User, slug: &str, id: i64) -> AppResu
     if comment.post_id != post.id {
         return Err(AppError::NotFound("comment"));
     }
-    delete(app, editor, id).await.map(|_| ())
+    remove(app, editor, comment).await.map(|_| ())
 }
 
 /// Comment `id`, if `moderator` may approve or reject it: its post's author or a moderator
