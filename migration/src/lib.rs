@@ -25,6 +25,7 @@ mod m20261201_000020_add_post_tag_visibility;
 mod m20261201_000021_index_followers;
 mod m20261201_000022_add_comment_moderation;
 mod m20261201_000023_add_post_comments_version;
+mod m20261201_000024_create_post_search;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -56,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000021_index_followers::Migration),
             Box::new(m20261201_000022_add_comment_moderation::Migration),
             Box::new(m20261201_000023_add_post_comments_version::Migration),
+            Box::new(m20261201_000024_create_post_search::Migration),
         ]
     }
 }

@@ -18,5 +18,6 @@ mod production;
 mod realworld;
 mod realworld_limits;
 mod revisions;
+mod search;
 mod throttle;
 mod users;

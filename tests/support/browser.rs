@@ -66,12 +66,15 @@ impl Page {
         Some(unescape(&self.body[i..end]))
     }
 
-    /// The value an input shows, if any.
+    /// The value an input shows, if any (the first `<input>` with that name: not a `<meta>`).
     pub fn input_value(&self, name: &str) -> Option<String> {
         let marker = format!("name=\"{name}\"");
-        let i = self.body.find(&marker)?;
+        let (start, i) = self.body.match_indices(&marker).find_map(|(i, _)| {
+            let start = self.body[..i].rfind('<')?;
+            self.body[start..].starts_with("<input").then_some((start, i))
+        })?;
         let tag_end = self.body[i..].find('>')? + i;
-        let tag = &self.body[i..tag_end];
+        let tag = &self.body[start..tag_end];
         let v = tag.find("value=\"")? + "value=\"".len();
         let end = tag[v..].find('"')? + v;
         Some(unescape(&tag[v..end]))

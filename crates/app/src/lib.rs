@@ -19,6 +19,7 @@ pub mod markdown;
 pub mod outbox;
 mod passwords;
 pub mod posts;
+pub mod search;
 pub mod seed;
 pub mod social;
 mod throttle;

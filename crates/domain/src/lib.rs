@@ -11,6 +11,7 @@ pub mod password;
 pub mod post;
 pub mod publication;
 pub mod redirect;
+pub mod search;
 pub mod throttle;
 
 pub use account::{Bio, Email, EmailError, ImageUrl, NameError, PersonName, ProfileError, Username, UsernameError};
@@ -19,3 +20,4 @@ pub use pagination::{PageError, PageLink, PageNumber, Pagination};
 pub use password::{Password, PasswordError, PasswordHasher};
 pub use post::{CommentBody, Content, Description, FieldError, PostError, PostFormat, Tags, Title, slugify};
 pub use publication::{Intent, PostState, Publication, TimeError, TimeZone};
+pub use search::SearchQuery;

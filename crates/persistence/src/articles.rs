@@ -190,6 +190,12 @@ pub async fn list(
     Ok((rows, count))
 }
 
+/// The posts with these ids, in the order of `ids`.
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<ArticleRow>, DbErr> {
+    let rows = select().filter(post::Column::Id.is_in(ids.iter().copied())).into_model::<ArticleRow>().all(db).await?;
+    Ok(crate::posts::in_order(rows, ids, |a| a.id))
+}
+
 /// The post with this slug, whatever its state.
 pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<ArticleRow>, DbErr> {
     select().filter(post::Column::Slug.eq(slug)).into_model::<ArticleRow>().one(db).await

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod posts;
 pub mod revisions;
 pub mod revoked_tokens;
+pub mod search;
 pub mod sessions;
 pub mod social;
 pub mod throttle;

@@ -89,7 +89,7 @@ pub fn visible() -> Expr {
 }
 
 /// The rule's SQL: `domain::PostState::Published`, as the indexes' condition spells it.
-const fn visible_sql() -> &'static str {
+pub(crate) const fn visible_sql() -> &'static str {
     "posts.state = 'published'"
 }
 
@@ -186,6 +186,22 @@ fn new_model(new: NewPost, slug: String, now: DateTime<Utc>) -> post::ActiveMode
 /// The post with this id and its author.
 pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<PostWithAuthor>, DbErr> {
     with_author().filter(post::Column::Id.eq(id)).into_model::<PostWithAuthor>().one(db).await
+}
+
+/// The posts with these ids and their authors, in the order of `ids` (ids of no post left out).
+pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<PostWithAuthor>, DbErr> {
+    let rows = with_author()
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .into_model::<PostWithAuthor>()
+        .all(db)
+        .await?;
+    Ok(in_order(rows, ids, |p| p.id))
+}
+
+/// `rows` in the order of `ids`.
+pub(crate) fn in_order<T>(rows: Vec<T>, ids: &[i64], id: impl Fn(&T) -> i64) -> Vec<T> {
+    let mut by_id: std::collections::HashMap<i64, T> = rows.into_iter().map(|r| (id(&r), r)).collect();
+    ids.iter().filter_map(|i| by_id.remove(i)).collect()
 }
 
 /// How many posts there are, from all authors or one: one row the database keeps up to date

@@ -23,6 +23,55 @@ pub struct Layout {
     pub csrf_token: String,
     /// Comments waiting for the signed-in user's approval (shown in the navigation when any).
     pub waiting_comments: u64,
+    /// The site's address (`public_url`, without a trailing slash), for absolute links.
+    pub site_url: String,
+    /// This page's canonical address: its path, with only the query parameters that change
+    /// what it shows (`q`, and `page` past the first).
+    pub canonical: String,
+    /// Whether search engines are asked not to index the page (pages about one person, their
+    /// forms, and search results).
+    pub noindex: bool,
+}
+
+/// Pages kept out of search engines' indexes (`<meta name="robots" content="noindex">`), with
+/// everything under them; `robots.txt` keeps crawlers out of the first of them.
+pub const NOINDEX_PATHS: &[&str] = &[
+    "/account",
+    "/drafts",
+    "/search",
+    "/following",
+    "/comments",
+    "/post/new",
+    "/password",
+    "/reset_password",
+    "/logout",
+];
+
+/// Whether `path` is one of [`NOINDEX_PATHS`], or a post's page for its author (editing,
+/// history, versions: anything under `/post/<id>/`).
+pub fn is_noindex(path: &str) -> bool {
+    let under = |p: &str| path.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'));
+    NOINDEX_PATHS.iter().any(|p| under(p))
+        || path.strip_prefix("/post/").is_some_and(|rest| rest.trim_end_matches('/').contains('/'))
+}
+
+/// The canonical address of the page at `path` with `query`.
+fn canonical(site_url: &str, path: &str, query: Option<&str>) -> String {
+    let path = if path == "/home" { "/" } else { path };
+    let mut kept = Vec::new();
+    for (key, value) in query.into_iter().flat_map(|q| q.split('&')).filter_map(|kv| kv.split_once('=')) {
+        let keep = match key {
+            "q" => true,
+            "page" => value != "1",
+            _ => false,
+        };
+        if keep && !kept.iter().any(|(k, _)| *k == key) {
+            kept.push((key, value));
+        }
+    }
+    kept.sort_by_key(|(k, _)| *k == "page");
+    let query: Vec<String> = kept.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if query.is_empty() { format!("{site_url}{path}") } else { format!("{site_url}{path}?{}", query.join("&")) }
 }
 
 #[derive(Debug, Serialize)]
@@ -82,7 +131,43 @@ impl<'r> FromRequest<'r> for Layout {
             },
             None => String::new(),
         };
-        Outcome::Success(Layout { current_user, flashes, csrf_token, waiting_comments })
+        let site_url = req
+            .rocket()
+            .state::<crate::config::AppConfig>()
+            .map(|c| c.public_url.trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        let uri = req.uri();
+        let path = uri.path().as_str();
+        let canonical = canonical(&site_url, path, uri.query().map(|q| q.as_str()));
+        let noindex = is_noindex(path);
+        Outcome::Success(Layout { current_user, flashes, csrf_token, waiting_comments, site_url, canonical, noindex })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_addresses_keep_what_changes_the_page() {
+        let site = "https://blog.example";
+        assert_eq!(canonical(site, "/home", None), "https://blog.example/");
+        assert_eq!(canonical(site, "/", Some("page=1")), "https://blog.example/");
+        assert_eq!(canonical(site, "/", Some("utm_source=x&page=3")), "https://blog.example/?page=3");
+        assert_eq!(
+            canonical(site, "/search", Some("page=2&q=rust%20web&x=1")),
+            "https://blog.example/search?q=rust%20web&page=2"
+        );
+    }
+
+    #[test]
+    fn private_pages_are_not_indexed() {
+        for path in ["/account", "/drafts", "/search", "/post/12/edit", "/post/12/history", "/comments/pending"] {
+            assert!(is_noindex(path), "{path}");
+        }
+        for path in ["/", "/post/12", "/user/ann", "/tag/rust", "/login", "/register", "/accounts"] {
+            assert!(!is_noindex(path), "{path}");
+        }
     }
 }
 

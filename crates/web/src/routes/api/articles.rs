@@ -34,11 +34,16 @@ async fn one_article(app: &App, config: &AppConfig, key: PostKey<'_>, viewer: Op
     Ok(Answer::ok(&ArticleAnswer::new(config, article)))
 }
 
-/// The newest articles first, filtered by tag, author or who favoured them.
+/// The newest articles first, filtered by tag, author or who favoured them; with `q`, the
+/// articles matching it, best first.
 #[utoipa::path(
     tag = "Articles",
     security((), ("Token" = [])),
     params(
+        ("q" = Option<String>, Query, description = "Full-text search of titles, descriptions, bodies and tags, \
+            best match first: words (all must match), \"a phrase\", -word to leave out, the last word as a prefix. \
+            Never an error: the engine's own syntax is plain text; at most 256 characters are read, and at most \
+            the newest 5,000 matches are ranked. Blank: no search"),
         ("tag" = Option<String>, Query, description = "Only articles with this tag"),
         ("author" = Option<String>, Query, description = "Only articles by this username"),
         ("favorited" = Option<String>, Query, description = "Only articles this username favours"),
@@ -51,9 +56,10 @@ async fn one_article(app: &App, config: &AppConfig, key: PostKey<'_>, viewer: Op
         (status = 422, description = "`limit` or `offset` is not a whole number", body = Errors),
     )
 )]
-#[get("/articles?<tag>&<author>&<favorited>&<limit>&<offset>")]
+#[get("/articles?<q>&<tag>&<author>&<favorited>&<limit>&<offset>")]
 #[allow(clippy::too_many_arguments)]
 pub(super) async fn list_articles(
+    q: Option<&str>,
     tag: Option<String>,
     author: Option<String>,
     favorited: Option<String>,
@@ -65,7 +71,10 @@ pub(super) async fn list_articles(
 ) -> ApiResult<Answer> {
     let (limit, offset) = window(limit, offset)?;
     let filter = Filter { tag, author, favorited_by: favorited, followed_by: None };
-    let page = app::posts::list_articles(app, filter, limit, offset, viewer.0.as_ref()).await?;
+    let page = match q.filter(|q| !q.trim().is_empty()) {
+        Some(q) => app::search::articles(app, q, &filter, limit, offset, viewer.0.as_ref()).await?,
+        None => app::posts::list_articles(app, filter, limit, offset, viewer.0.as_ref()).await?,
+    };
     Ok(Answer::ok(&ArticlesAnswer::new(config, page)))
 }
 

@@ -21,7 +21,7 @@ use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Main", |rocket| async {
-        rocket.mount("/", routes![index, about, healthz, tag, tags, following]).mount("/home", routes![index])
+        rocket.mount("/", routes![index, about, healthz, tag, tags, following, search]).mount("/home", routes![index])
     })
 }
 
@@ -131,6 +131,45 @@ async fn following(page: Option<&str>, layout: Layout, reader: CurrentUser, app:
     let suggestions: Vec<_> = suggestions.into_iter().map(|(name, path)| context! { name, path }).collect();
     let listing = Listing::of(app, rows, pagination, Some(&reader)).await?;
     Ok(Page::render("main/following", context! { layout, listing, suggestions, page_base: "/following" }))
+}
+
+/// The visible posts matching `q`, best first, each with its title and a snippet of its body
+/// (the matched words marked); with no query, the search page alone.
+#[get("/search?<q>&<page>")]
+async fn search(
+    q: Option<&str>,
+    page: Option<&str>,
+    layout: Layout,
+    viewer: Option<CurrentUser>,
+    app: &State<App>,
+) -> SiteResult<Page> {
+    let q = q.unwrap_or_default();
+    let results = app::search::page(app, q, page).await?;
+    let posts: Vec<Post> = results.found.iter().map(|f| f.post.clone()).collect();
+    let mut tags = app::posts::tags_of(app, &posts).await?;
+    let found: Vec<_> = results
+        .found
+        .into_iter()
+        .map(|f| {
+            let tags = tags.remove(&f.post.id).unwrap_or_default();
+            let post = PostView::new(f.post, viewer.as_ref()).with_tags(tags).for_listing();
+            context! { post, title_html: f.title_html, snippet_html: f.snippet_html }
+        })
+        .collect();
+    let listing = context! { links: results.pagination.links(), pagination: results.pagination };
+    let page_query = format!("q={}&", rocket::http::RawStr::new(q).percent_encode());
+    Ok(Page::render(
+        "main/search",
+        context! {
+            layout,
+            q,
+            searchable: results.query.is_searchable(),
+            found,
+            listing,
+            page_base: "/search",
+            page_query,
+        },
+    ))
 }
 
 /// Every tag, the most used first.

@@ -1,0 +1,315 @@
+//! What readers type into the search box, read the way people type it: words (all must match),
+//! `"a phrase"`, `-word` to leave posts out, and the last word matched as a prefix (so that
+//! results come while a word is half typed). Nothing a reader types is an error: stray quotes
+//! and operators are plain text, and a very long query is cut to its first words.
+//!
+//! The query is written out for each database's engine from these terms alone (never from the
+//! reader's text), so that the engine's own syntax can never be reached: SQLite FTS5's `MATCH`
+//! and PostgreSQL's `to_tsquery`.
+
+/// The longest query read, in characters: the rest is ignored.
+pub const MAX_CHARS: usize = 256;
+/// The most terms a query keeps (each one costs the engine a list of posts to intersect).
+pub const MAX_TERMS: usize = 8;
+/// The longest word kept, in characters (longer ones are cut: no post has such a word anyway).
+pub const MAX_WORD_CHARS: usize = 64;
+/// Results per page, as on the home page.
+pub const PER_PAGE: u64 = 20;
+/// The most posts one query ranks: the newest of those it matches. A blog's search rarely
+/// matches more; a query for the commonest word then costs what a rarer one does.
+pub const MOST_RANKED: u64 = 5_000;
+
+/// One thing the reader asked for: a word, or several in a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// Its words, lowercased; two or more make a phrase.
+    pub words: Vec<String>,
+    /// Posts with it are left out.
+    pub excluded: bool,
+    /// The last word may be the start of a longer one.
+    pub prefix: bool,
+}
+
+/// A query read from the search box.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchQuery {
+    terms: Vec<Term>,
+}
+
+impl SearchQuery {
+    /// Reads what the reader typed. Never fails: see the module's documentation.
+    pub fn parse(input: &str) -> Self {
+        let input: String = input.chars().take(MAX_CHARS).collect();
+        let mut terms = Vec::new();
+        let mut rest = input.as_str();
+        // Whether the input ends inside a word, or after it (a space after the last word means
+        // it is complete).
+        let ends_in_word = input.chars().last().is_some_and(|c| !c.is_whitespace() && c != '"');
+        while let Some(start) = rest.find(|c: char| !c.is_whitespace()) {
+            rest = &rest[start..];
+            let excluded = rest.starts_with('-');
+            let body = if excluded { &rest[1..] } else { rest };
+            let (text, quoted, after) = if let Some(inner) = body.strip_prefix('"') {
+                match inner.find('"') {
+                    Some(end) => (&inner[..end], true, &inner[end + 1..]),
+                    // A quote never closed: the rest is a phrase.
+                    None => (inner, true, ""),
+                }
+            } else {
+                let end = body.find(char::is_whitespace).unwrap_or(body.len());
+                (&body[..end], false, &body[end..])
+            };
+            rest = after;
+            let words = words_of(text);
+            if words.is_empty() {
+                continue;
+            }
+            terms.push(Term { words, excluded, prefix: false });
+            if !quoted
+                && rest.is_empty()
+                && ends_in_word
+                && let Some(last) = terms.last_mut()
+            {
+                last.prefix = !last.excluded;
+            }
+            if terms.len() == MAX_TERMS {
+                break;
+            }
+        }
+        Self { terms }
+    }
+
+    /// Its terms, in the order typed.
+    pub fn terms(&self) -> &[Term] {
+        &self.terms
+    }
+
+    /// Whether it asks for anything: a query of exclusions alone (or of nothing) finds nothing.
+    pub fn is_searchable(&self) -> bool {
+        self.terms.iter().any(|t| !t.excluded)
+    }
+
+    /// The query in SQLite FTS5's syntax: every word quoted, terms joined with `AND`, exclusions
+    /// with `NOT`. Empty when the query is not searchable.
+    pub fn to_fts5(&self) -> String {
+        if !self.is_searchable() {
+            return String::new();
+        }
+        let phrase = |t: &Term| {
+            let star = if t.prefix { "*" } else { "" };
+            // FTS5 strings are double-quoted with `""` for a quote; words hold no quotes.
+            format!("\"{}\"{star}", t.words.join(" "))
+        };
+        let wanted: Vec<String> = self.terms.iter().filter(|t| !t.excluded).map(phrase).collect();
+        let mut out = format!("({})", wanted.join(" AND "));
+        for t in self.terms.iter().filter(|t| t.excluded) {
+            out.push_str(" NOT ");
+            out.push_str(&phrase(t));
+        }
+        out
+    }
+
+    /// The query in PostgreSQL's `to_tsquery` syntax: every word quoted, a phrase's words joined
+    /// with `<->`, terms with `&`, exclusions negated with `!`, a prefix marked `:*`. Empty when
+    /// the query is not searchable.
+    pub fn to_tsquery(&self) -> String {
+        if !self.is_searchable() {
+            return String::new();
+        }
+        let mut parts = Vec::new();
+        // The terms wanted first: a leading `!` would need one anyway.
+        let ordered = self.terms.iter().filter(|t| !t.excluded).chain(self.terms.iter().filter(|t| t.excluded));
+        for t in ordered {
+            let last = t.words.len() - 1;
+            let words: Vec<String> = t
+                .words
+                .iter()
+                .enumerate()
+                .map(|(k, w)| if t.prefix && k == last { format!("'{w}':*") } else { format!("'{w}'") })
+                .collect();
+            let phrase = if words.len() > 1 { format!("({})", words.join(" <-> ")) } else { words.join("") };
+            parts.push(if t.excluded { format!("!{phrase}") } else { phrase });
+        }
+        parts.join(" & ")
+    }
+
+    /// The words to look for, for highlighting: every word of the terms wanted.
+    pub fn wanted_words(&self) -> impl Iterator<Item = &str> {
+        self.terms.iter().filter(|t| !t.excluded).flat_map(|t| t.words.iter().map(String::as_str))
+    }
+}
+
+/// The words of `text` as both engines cut them: runs of letters and digits, lowercased, each
+/// at most [`MAX_WORD_CHARS`].
+pub fn words_of(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(MAX_WORD_CHARS).flat_map(char::to_lowercase).collect())
+        .collect()
+}
+
+/// Marks the start of a matched word in the texts the database returns (a private-use
+/// character, never shown).
+pub const MARK_START: char = '\u{E000}';
+/// Marks its end.
+pub const MARK_END: char = '\u{E001}';
+
+/// HTML for a text the database marked: everything escaped, the matched words in `<mark>`, and
+/// the Markdown punctuation of a post's source (emphasis, headings, code fences, link targets)
+/// left out, so that a snippet reads as text. Marks are balanced: a stray one is dropped.
+pub fn marked_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut open = false;
+    let mut chars = text.chars().peekable();
+    let mut last_space = false;
+    while let Some(c) = chars.next() {
+        match c {
+            MARK_START if !open => {
+                out.push_str("<mark>");
+                open = true;
+            }
+            MARK_END if open => {
+                out.push_str("</mark>");
+                open = false;
+            }
+            MARK_START | MARK_END => continue,
+            // A link's target: `](…)` leaves its text only.
+            ']' if chars.peek() == Some(&'(') => {
+                for t in chars.by_ref() {
+                    if t == ')' {
+                        break;
+                    }
+                }
+            }
+            // A quotation's `> ` at the start of a line.
+            '>' if (out.is_empty() || last_space) && chars.peek().is_some_and(|n| n.is_whitespace()) => continue,
+            '*' | '#' | '`' | '~' | '[' | ']' | '|' => continue,
+            c if c.is_whitespace() => {
+                if !last_space {
+                    out.push(' ');
+                }
+                last_space = true;
+                continue;
+            }
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c => out.push(c),
+        }
+        last_space = false;
+    }
+    if open {
+        out.push_str("</mark>");
+    }
+    out.trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(words: &[&str], excluded: bool, prefix: bool) -> Term {
+        Term { words: words.iter().map(|w| (*w).to_owned()).collect(), excluded, prefix }
+    }
+
+    #[test]
+    fn words_must_all_match_and_the_last_is_a_prefix() {
+        let q = SearchQuery::parse("Rust borrow");
+        assert_eq!(q.terms(), [term(&["rust"], false, false), term(&["borrow"], false, true)]);
+        assert_eq!(q.to_fts5(), "(\"rust\" AND \"borrow\"*)");
+        assert_eq!(q.to_tsquery(), "'rust' & 'borrow':*");
+    }
+
+    #[test]
+    fn a_space_after_the_last_word_ends_it() {
+        let q = SearchQuery::parse("rust ");
+        assert_eq!(q.terms(), [term(&["rust"], false, false)]);
+    }
+
+    #[test]
+    fn phrases_and_exclusions() {
+        let q = SearchQuery::parse("\"error handling\" -java tokio");
+        assert_eq!(
+            q.terms(),
+            [term(&["error", "handling"], false, false), term(&["java"], true, false), term(&["tokio"], false, true)]
+        );
+        assert_eq!(q.to_fts5(), "(\"error handling\" AND \"tokio\"*) NOT \"java\"");
+        assert_eq!(q.to_tsquery(), "('error' <-> 'handling') & 'tokio':* & !'java'");
+    }
+
+    #[test]
+    fn an_excluded_last_word_is_whole() {
+        let q = SearchQuery::parse("rust -java");
+        assert_eq!(q.terms()[1], term(&["java"], true, false));
+    }
+
+    #[test]
+    fn engine_syntax_is_plain_text() {
+        for hostile in
+            ["\"", "\"\"\"", "NEAR(a b)", "a OR b", "title:x", "*", "'; DROP TABLE posts; --", "a:* & !b", "((("]
+        {
+            let q = SearchQuery::parse(hostile);
+            for t in q.terms() {
+                for w in &t.words {
+                    assert!(w.chars().all(char::is_alphanumeric), "{hostile:?} kept {w:?}");
+                }
+            }
+        }
+        // An operator word is just a word, quoted.
+        assert_eq!(SearchQuery::parse("a OR b ").to_fts5(), "(\"a\" AND \"or\" AND \"b\")");
+    }
+
+    #[test]
+    fn unclosed_quote_is_a_phrase_of_the_rest() {
+        let q = SearchQuery::parse("rust \"async runtime");
+        assert_eq!(q.terms(), [term(&["rust"], false, false), term(&["async", "runtime"], false, false)]);
+    }
+
+    #[test]
+    fn hyphenated_words_are_a_phrase() {
+        let q = SearchQuery::parse("self-hosted ");
+        assert_eq!(q.terms(), [term(&["self", "hosted"], false, false)]);
+    }
+
+    #[test]
+    fn nothing_to_look_for() {
+        for empty in ["", "   ", "-rust", "\"\"", "--- ***", "-\"a b\""] {
+            let q = SearchQuery::parse(empty);
+            assert!(!q.is_searchable(), "{empty:?}");
+            assert_eq!(q.to_fts5(), "");
+            assert_eq!(q.to_tsquery(), "");
+        }
+    }
+
+    #[test]
+    fn long_queries_are_cut() {
+        let long = "word ".repeat(2_000);
+        let q = SearchQuery::parse(&long);
+        assert_eq!(q.terms().len(), MAX_TERMS);
+        let one = "x".repeat(10_000);
+        let q = SearchQuery::parse(&one);
+        assert_eq!(q.terms()[0].words[0].chars().count(), MAX_WORD_CHARS);
+    }
+
+    #[test]
+    fn marked_text_is_escaped_and_only_marks_are_markup() {
+        let text = format!(
+            "<script>alert(1)</script> **{MARK_START}bold{MARK_END}** & [a link](https://x.example/?a=1) \"q\"\n> quoted"
+        );
+        assert_eq!(
+            marked_html(&text),
+            "&lt;script&gt;alert(1)&lt;/script&gt; <mark>bold</mark> &amp; a link &quot;q&quot; quoted"
+        );
+        // Marks a post's own text carries cannot unbalance the page.
+        assert_eq!(marked_html(&format!("a{MARK_END}b{MARK_START}c")), "ab<mark>c</mark>");
+        assert_eq!(marked_html("## Heading\n\n```rust\nfn x() {}\n```"), "Heading rust fn x() {}");
+    }
+
+    #[test]
+    fn unicode_words_lowercase() {
+        let q = SearchQuery::parse("Ünïcode ДОБРО ");
+        assert_eq!(q.terms(), [term(&["ünïcode"], false, false), term(&["добро"], false, false)]);
+    }
+}

@@ -1,0 +1,167 @@
+//! Full-text search over visible posts (migration 024): SQLite FTS5 ranked with `bm25()`,
+//! PostgreSQL's weighted `tsvector` ranked with `ts_rank()`; both weigh a title match far above a
+//! body match. The query text comes from `domain::SearchQuery`, never from the reader.
+//!
+//! A query matching very many posts ranks the newest [`domain::search::MOST_RANKED`] of them
+//! only, so that a search for the commonest word costs what a search for a rarer one does.
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+
+use crate::DbErr;
+use crate::articles::Filter;
+
+/// One post found, with its title and a piece of its body, the matched words between
+/// `domain::search::MARK_START` and `MARK_END` (unescaped text: the caller escapes it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// The post's id.
+    pub id: i64,
+    /// Its title, marked.
+    pub title: String,
+    /// A few dozen words of its body around the best match, marked.
+    pub snippet: String,
+}
+
+/// One page of the visible posts `query` finds (among those `filter` picks: its tag, author and
+/// favourites, not the feed), best first, and how many it found (at most
+/// [`domain::search::MOST_RANKED`]).
+pub async fn search(
+    db: &impl ConnectionTrait,
+    query: &domain::SearchQuery,
+    filter: &Filter,
+    limit: u64,
+    offset: u64,
+) -> Result<(Vec<Hit>, u64), DbErr> {
+    if !query.is_searchable() || limit == 0 {
+        return Ok((Vec::new(), 0));
+    }
+    let backend = db.get_database_backend();
+    let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let engine_query = match backend {
+        DbBackend::Postgres => query.to_tsquery(),
+        _ => query.to_fts5(),
+    };
+    let mut values: Vec<Value> = vec![engine_query.clone().into(), to_i64(domain::search::MOST_RANKED).into()];
+    let mut filters = String::new();
+    let param = |values: &mut Vec<Value>, value: Value| {
+        values.push(value);
+        placeholder(backend, values.len())
+    };
+    if let Some(tag) = &filter.tag {
+        let p = param(&mut values, tag.clone().into());
+        filters.push_str(&format!(" AND posts.id IN (SELECT post_id FROM post_tags WHERE tag = {p})"));
+    }
+    if let Some(author) = &filter.author {
+        let p = param(&mut values, domain::Username::key_of(author).into());
+        filters.push_str(&format!(" AND posts.user_id IN (SELECT id FROM users WHERE username_key = {p})"));
+    }
+    if let Some(fan) = &filter.favorited_by {
+        let p = param(&mut values, domain::Username::key_of(fan).into());
+        filters.push_str(&format!(
+            " AND posts.id IN (SELECT f.post_id FROM favorites f JOIN users u ON u.id = f.user_id \
+               WHERE u.username_key = {p})"
+        ));
+    }
+    if let Some(follower) = filter.followed_by {
+        let p = param(&mut values, follower.into());
+        filters.push_str(&format!(" AND posts.user_id IN (SELECT followee_id FROM follows WHERE follower_id = {p})"));
+    }
+    let limit_p = param(&mut values, to_i64(limit).into());
+    let offset_p = param(&mut values, to_i64(offset).into());
+    let sql = match backend {
+        // The candidates are ranked where they are found, their visibility checked after; a
+        // page of the ranked is then cut, the number of all riding along on each row.
+        DbBackend::Postgres => format!(
+            "WITH matches AS ( \
+               SELECT posts.id, ts_rank(posts.search, to_tsquery('simple', $1)) AS score FROM posts \
+               WHERE posts.search @@ to_tsquery('simple', $1) AND {visible}{filters} \
+               ORDER BY posts.id DESC LIMIT $2) \
+             SELECT id, count(*) OVER () AS total FROM matches \
+             ORDER BY score DESC, id DESC LIMIT {limit_p} OFFSET {offset_p}",
+            visible = crate::posts::visible_sql(),
+        ),
+        _ => format!(
+            "WITH matches AS ( \
+               SELECT rowid AS id, bm25(posts_search, 10.0, 4.0, 1.0, 4.0) AS score FROM posts_search \
+               WHERE posts_search MATCH ?1 ORDER BY rowid DESC LIMIT ?2) \
+             SELECT m.id AS id, count(*) OVER () AS total FROM matches m JOIN posts ON posts.id = m.id \
+             WHERE {visible}{filters} \
+             ORDER BY m.score, m.id DESC LIMIT {limit_p} OFFSET {offset_p}",
+            visible = crate::posts::visible_sql(),
+        ),
+    };
+    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, &sql, values.clone())).await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    let mut total = 0i64;
+    for row in &rows {
+        ids.push(row.try_get::<i64>("", "id")?);
+        total = row.try_get::<i64>("", "total")?;
+    }
+    if ids.is_empty() {
+        if offset == 0 {
+            return Ok((Vec::new(), 0));
+        }
+        // Past the last page: how many there are, from the first.
+        let n = values.len();
+        values[n - 1] = 0i64.into();
+        let first = db.query_one_raw(Statement::from_sql_and_values(backend, &sql, values)).await?;
+        let total = match first {
+            Some(row) => row.try_get::<i64>("", "total")?,
+            None => 0,
+        };
+        return Ok((Vec::new(), u64::try_from(total).unwrap_or(0)));
+    }
+    let hits = marked(db, &engine_query, &ids).await?;
+    Ok((hits, u64::try_from(total).unwrap_or(0)))
+}
+
+/// The titles and snippets of the posts found, in the order of `ids`.
+async fn marked(db: &impl ConnectionTrait, engine_query: &str, ids: &[i64]) -> Result<Vec<Hit>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut values: Vec<Value> = vec![engine_query.into()];
+    let list: Vec<String> = ids
+        .iter()
+        .map(|id| {
+            values.push((*id).into());
+            placeholder(backend, values.len())
+        })
+        .collect();
+    let list = list.join(", ");
+    let sql = match backend {
+        DbBackend::Postgres => format!(
+            "SELECT id, \
+               ts_headline('simple', title, q, 'HighlightAll=true, StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) AS title, \
+               ts_headline('simple', translate(content, '<>', chr(57346) || chr(57347)), q, 'MaxFragments=1, MaxWords=30, MinWords=12, FragmentDelimiter=…, StartSel=' \
+                 || chr(57344) || ', StopSel=' || chr(57345)) AS snippet \
+             FROM posts, to_tsquery('simple', $1) AS q WHERE id IN ({list})"
+        ),
+        _ => format!(
+            "SELECT rowid AS id, highlight(posts_search, 0, char(57344), char(57345)) AS title, \
+               snippet(posts_search, 2, char(57344), char(57345), '…', 30) AS snippet \
+             FROM posts_search WHERE posts_search MATCH ?1 AND rowid IN ({list})"
+        ),
+    };
+    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, &sql, values)).await?;
+    let mut found = std::collections::HashMap::with_capacity(rows.len());
+    for row in &rows {
+        let id: i64 = row.try_get("", "id")?;
+        let snippet: String = row.try_get("", "snippet")?;
+        // PostgreSQL's parser would take `<…>` in a body for markup and leave it out: it sees
+        // stand-ins, put back here.
+        let snippet = snippet.replace(TAG_OPEN, "<").replace(TAG_CLOSE, ">");
+        found.insert(id, (row.try_get::<String>("", "title")?, snippet));
+    }
+    Ok(ids.iter().filter_map(|id| found.remove(id).map(|(title, snippet)| Hit { id: *id, title, snippet })).collect())
+}
+
+/// Stand-ins for `<` and `>` in the text PostgreSQL makes a snippet of (`chr(57346)`,
+/// `chr(57347)`).
+const TAG_OPEN: char = '\u{E002}';
+const TAG_CLOSE: char = '\u{E003}';
+
+fn placeholder(backend: DbBackend, n: usize) -> String {
+    match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    }
+}
