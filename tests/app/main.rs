@@ -19,5 +19,6 @@ mod realworld;
 mod realworld_limits;
 mod revisions;
 mod search;
+mod seo;
 mod throttle;
 mod users;

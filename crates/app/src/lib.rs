@@ -21,6 +21,7 @@ mod passwords;
 pub mod posts;
 pub mod search;
 pub mod seed;
+pub mod sitemap;
 pub mod social;
 mod throttle;
 pub mod tokens;

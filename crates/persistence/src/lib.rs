@@ -14,6 +14,7 @@ pub mod revisions;
 pub mod revoked_tokens;
 pub mod search;
 pub mod sessions;
+pub mod sitemap;
 pub mod social;
 pub mod throttle;
 pub mod users;

@@ -8,6 +8,7 @@ mod forms;
 mod guards;
 mod headers;
 mod layout;
+mod preview;
 mod routes;
 mod views;
 

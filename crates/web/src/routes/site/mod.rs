@@ -6,6 +6,7 @@ pub mod feeds;
 pub mod images;
 pub mod main;
 pub mod posts;
+pub mod sitemap;
 pub mod users;
 
 use app::AppError;
@@ -116,5 +117,6 @@ pub fn stage() -> rocket::fairing::AdHoc {
             .attach(images::stage())
             .attach(comments::stage())
             .attach(feeds::stage())
+            .attach(sitemap::stage())
     })
 }

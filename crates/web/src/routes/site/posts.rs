@@ -238,8 +238,9 @@ pub(super) async fn post_page(
         .map_err(|e| SiteError::from(app::AppError::internal(format!("comments of post {}: {e:?}", post.id))))?;
     let links = pagination.links();
     let discussion = context! { closed, listing: context! { pagination, links }, draft };
+    let preview = crate::preview::Preview::of(&post, &tags, &layout.site_url);
     let post = PostView::new(post, viewer).with_tags(tags);
-    Ok(Page::render("posts/show", context! { layout, post, favorites, discussion }).with_fragment(
+    Ok(Page::render("posts/show", context! { layout, post, favorites, discussion, preview }).with_fragment(
         "comments_html",
         kept_as,
         comments_html,
