@@ -162,7 +162,16 @@ pub fn marked_html(text: &str) -> String {
     let mut open = false;
     let mut chars = text.chars().peekable();
     let mut last_space = false;
+    // At the start of a line (or of the text): where list bullets and quotation marks stand.
+    let mut line_start = true;
     while let Some(c) = chars.next() {
+        if c == '\n' {
+            line_start = true;
+        }
+        let at_line_start = line_start && !c.is_whitespace();
+        if !c.is_whitespace() {
+            line_start = false;
+        }
         match c {
             MARK_START if !open => {
                 out.push_str("<mark>");
@@ -181,8 +190,13 @@ pub fn marked_html(text: &str) -> String {
                     }
                 }
             }
-            // A quotation's `> ` at the start of a line.
-            '>' if (out.is_empty() || last_space) && chars.peek().is_some_and(|n| n.is_whitespace()) => continue,
+            // A quotation's `> ` or a list's `- ` at the start of a line.
+            '>' | '-' | '+' if at_line_start && chars.peek().is_some_and(|n| n.is_whitespace()) => {
+                line_start = true;
+                continue;
+            }
+            // An image's `![`.
+            '!' if chars.peek() == Some(&'[') => continue,
             '*' | '#' | '`' | '~' | '[' | ']' | '|' => continue,
             c if c.is_whitespace() => {
                 if !last_space {
@@ -296,11 +310,11 @@ mod tests {
     #[test]
     fn marked_text_is_escaped_and_only_marks_are_markup() {
         let text = format!(
-            "<script>alert(1)</script> **{MARK_START}bold{MARK_END}** & [a link](https://x.example/?a=1) \"q\"\n> quoted"
+            "<script>alert(1)</script> **{MARK_START}bold{MARK_END}** & [a link](https://x.example/?a=1) \"q\"\n> quoted\n\n- item - dash\n![a picture](/media/x.webp)"
         );
         assert_eq!(
             marked_html(&text),
-            "&lt;script&gt;alert(1)&lt;/script&gt; <mark>bold</mark> &amp; a link &quot;q&quot; quoted"
+            "&lt;script&gt;alert(1)&lt;/script&gt; <mark>bold</mark> &amp; a link &quot;q&quot; quoted item - dash a picture"
         );
         // Marks a post's own text carries cannot unbalance the page.
         assert_eq!(marked_html(&format!("a{MARK_END}b{MARK_START}c")), "ab<mark>c</mark>");

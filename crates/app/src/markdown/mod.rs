@@ -278,6 +278,10 @@ pub fn highlight_css() -> String {
         |name: &str| themes.themes.get(name).and_then(|t| syntect::html::css_for_theme_with_class_style(t, style).ok());
     let mut out = String::from("/* Made by app::markdown::highlight_css(); regenerate, do not edit. */\n");
     out.push_str(&css("InspiredGitHub").unwrap_or_default());
+    // The reader's dark theme: the same classes, light on dark.
+    out.push_str("\n@media (prefers-color-scheme: dark) {\n");
+    out.push_str(&css("base16-ocean.dark").unwrap_or_default());
+    out.push_str("}\n");
     out
 }
 
