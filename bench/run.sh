@@ -39,7 +39,7 @@ trap stop_server EXIT
 
 # A fresh data folder seeded with $1 posts (100 users; 50 comments on the second newest post);
 # reused between runs of the same size and seed version.
-SEED_VERSION=2
+SEED_VERSION=3
 seed() {
   local posts=$1 dir="$OUT/data-$1"
   if [ ! -f "$dir/seeded-$SEED_VERSION" ]; then
@@ -64,9 +64,10 @@ start_server() {
 }
 
 # wrk's figures as "requests/s p50_ms p99_ms" (latencies converted to milliseconds).
+# MEASURE_CONNECTIONS=1 MEASURE_THREADS=1 measures one reader at a time (a request's own latency).
 measure() {
   local url=$1; shift
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s --latency "$@" "$url" | awk '
+  wrk -t"${MEASURE_THREADS:-$THREADS}" -c"${MEASURE_CONNECTIONS:-$CONNECTIONS}" -d"${DURATION}s" --timeout 30s --latency "$@" "$url" | awk '
     function ms(v) {
       if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
       if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
@@ -152,6 +153,14 @@ case "$(curl -fsS "$BASE/post/$COMMENTED_ID")" in
   *"50 comments"*) ;;
   *) echo "post $COMMENTED_ID does not have the 50 comments of the seed" >&2; exit 1 ;;
 esac
+# Two words of the newest post's summary (`gazette seed` gives each post three of a thousand
+# words): a query that finds a few posts, as a reader's does.
+search_words() {
+  curl -fsS "$BASE/api/articles?limit=1" | python3 -c 'import json, sys
+words = json.load(sys.stdin)["articles"][0]["description"].replace(",", "").split()
+print(words[3] + "+" + words[4])'
+}
+SEARCH_Q=$(search_words)
 STATIC=$(curl -fsS "$BASE/" | sed -n 's/.*href="\(\/static\/[^"]*\.css\)".*/\1/p' | head -n1)
 login_script
 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s "$BASE/" >/dev/null # warm up: caches, pool, allocator
@@ -166,6 +175,9 @@ row "GET /post/$COMMENTED_ID (50 comments)" "$commented"
 row 'GET /user/demo7' "$(measure "$BASE/user/demo7")"
 tag=$(measure "$BASE/tag/rust")
 row 'GET /tag/rust (2,667 posts of 10,000)' "$tag"
+search=$(measure "$BASE/search?q=$SEARCH_Q")
+row "GET /search?q=$SEARCH_Q (two words)" "$search"
+row 'GET /search?q=lorem+ipsum (every post matches)' "$(measure "$BASE/search?q=lorem+ipsum")"
 tags=$(measure "$BASE/tags")
 row 'GET /tags' "$tags"
 feed=$(measure "$BASE/feed.atom")
@@ -206,6 +218,12 @@ if [ -z "${SKIP_MILLION:-}" ]; then
   last_page=$(curl -fsS -o /dev/null -w '%{http_code}' "$BASE/?page=200000")
   [ "$last_page" = 200 ] || echo "the last page answered $last_page" >&2
   row 'GET /?page=200000 (last page of 1,000,000)' "$(measure "$BASE/?page=200000")"
+  SEARCH_Q=$(search_words)
+  search_1m=$(MEASURE_CONNECTIONS=1 MEASURE_THREADS=1 measure "$BASE/search?q=$SEARCH_Q")
+  row "GET /search?q=$SEARCH_Q at 1,000,000 posts, one reader at a time" "$search_1m"
+  row "GET /search?q=$SEARCH_Q at 1,000,000 posts" "$(measure "$BASE/search?q=$SEARCH_Q")"
+  search_all_1m=$(MEASURE_CONNECTIONS=1 MEASURE_THREADS=1 measure "$BASE/search?q=lorem+ipsum")
+  row 'GET /search?q=lorem+ipsum at 1,000,000 (all match), one at a time' "$search_all_1m"
   RSS_1M=$(peak_rss_mib)
 fi
 stop_server
@@ -234,6 +252,8 @@ read -r static_rps _ _ _ <<<"$static"
   read -r tags_rps _ _ _ <<<"$tags"
   echo "| GET /tag/rust ÷ static file | $(awk -v a="$tag_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | ≥ 0.5 (issue 15) |"
   echo "| GET /tags ÷ static file | $(awk -v a="$tags_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | |"
+  read -r search_rps _ _ _ <<<"$search"
+  echo "| GET /search?q=(two words) ÷ static file | $(awk -v a="$search_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | ≥ 0.5 (issue 15) |"
   read -r feed_rps _ _ _ <<<"$feed"
   read -r feed_304_rps _ _ _ <<<"$feed_304"
   echo "| GET /feed.atom ÷ static file | $(awk -v a="$feed_rps" -v b="$static_rps" 'BEGIN { printf "%.2f", a / b }') | ≥ 0.5 (issue 15) |"
@@ -245,6 +265,10 @@ read -r static_rps _ _ _ <<<"$static"
   if [ -n "${million:-}" ]; then
     read -r million_rps _ _ _ <<<"$million"
     echo "| GET / at 10,000 posts ÷ at 1,000,000 posts (requests/s: cost growth) | $(awk -v a="$home_rps" -v b="$million_rps" 'BEGIN { printf "%.2f", a / b }') | ≤ 1.3 |"
+    read -r _ _ search_1m_p99 _ <<<"$search_1m"
+    read -r _ _ search_all_1m_p99 _ <<<"$search_all_1m"
+    echo "| Search for two words at 1,000,000 posts, p99 (ms, one reader at a time) | $search_1m_p99 | ≤ 50 (issue 14) |"
+    echo "| Search for words every post has at 1,000,000 posts, p99 (ms, one at a time) | $search_all_1m_p99 | |"
     echo "| Peak RSS, 1,000,000 posts (MiB) | $RSS_1M | ≤ 50 |"
   fi
   echo "| Peak RSS, 10,000 posts (MiB) | $RSS_10K | ≤ 50 |"

@@ -1,9 +1,10 @@
 //! Searching posts, the same for the site and the API: what the reader typed is read by
 //! `domain::SearchQuery` (never an error), the database ranks the visible posts it finds
 //! (`persistence::search`), and each result carries its title and a snippet of its body as
-//! escaped HTML with the matched words in `<mark>`.
+//! escaped HTML with the matched words in `<mark>` (made here from the post's text, the same
+//! on both databases, and for the page's posts only).
 
-use domain::search::{PER_PAGE, marked_html};
+use domain::search::{PER_PAGE, plain_text};
 use domain::{PageNumber, Pagination, SearchQuery};
 
 use crate::posts::{Article, Filter, Post, articles_of};
@@ -38,20 +39,16 @@ pub struct Results {
 pub async fn page(app: &App, q: &str, page: Option<&str>) -> AppResult<Results> {
     let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
     let query = SearchQuery::parse(q);
-    let (hits, total) =
+    let (ids, total) =
         persistence::search::search(app.db(), &query, &Filter::default(), PER_PAGE, page.offset(PER_PAGE)).await?;
     let pagination = Pagination::new(page, PER_PAGE, total).ok_or(AppError::NotFound("page"))?;
-    let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
-    let mut posts: std::collections::HashMap<i64, Post> =
-        persistence::posts::find_many(app.db(), &ids).await?.into_iter().map(|p| (p.id, p)).collect();
-    let found = hits
+    let found = persistence::posts::find_many(app.db(), &ids)
+        .await?
         .into_iter()
-        .filter_map(|hit| {
-            posts.remove(&hit.id).map(|post| Found {
-                post,
-                title_html: marked_html(&hit.title),
-                snippet_html: marked_html(&hit.snippet),
-            })
+        .map(|post| Found {
+            title_html: query.highlight(&post.title),
+            snippet_html: query.snippet(&plain_text(&post.content)),
+            post,
         })
         .collect();
     Ok(Results { query, found, pagination })
@@ -68,8 +65,7 @@ pub async fn articles(
     viewer: Option<&User>,
 ) -> AppResult<(Vec<Article>, u64)> {
     let query = SearchQuery::parse(q);
-    let (hits, total) = persistence::search::search(app.db(), &query, filter, limit, offset).await?;
-    let ids: Vec<i64> = hits.iter().map(|h| h.id).collect();
+    let (ids, total) = persistence::search::search(app.db(), &query, filter, limit, offset).await?;
     let rows = persistence::articles::find_many(app.db(), &ids).await?;
     Ok((articles_of(app, rows, viewer).await?, total))
 }

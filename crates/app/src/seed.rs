@@ -63,7 +63,7 @@ pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String>
             user_id: author,
             title,
             content,
-            description: String::new(),
+            description: description(k),
             rendered: rendered.clone(),
             publication: (domain::PostState::Published, at),
         };
@@ -111,6 +111,21 @@ pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String>
 const COMMENT: &str = "Thanks for writing this up: the part about *error handling* matched what I saw \
 in production. I wrote a longer note on it [here](https://example.org/notes), with the numbers.\n\n\
 > Duis aute irure dolor in reprehenderit\n\nStill true a year later.";
+
+/// A demo post's summary: three words of [`word`], different from post to post, so that
+/// searches find a few posts, as they do on a real blog, and not all of them.
+pub fn description(k: u64) -> String {
+    // Three of the thousand words, picked by a multiplicative hash of the post's number.
+    let h = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let pick = |shift: u32| word(((h >> shift) % 1000) as usize);
+    format!("A note on {}, {} and {}", pick(7), pick(23), pick(41))
+}
+
+/// The `n`th (below 1,000) of the demo vocabulary: three syllables, such as "kalomi".
+pub fn word(n: usize) -> String {
+    const SYLLABLES: [&str; 10] = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "be", "du"];
+    [n / 100 % 10, n / 10 % 10, n % 10].iter().map(|&i| SYLLABLES[i]).collect()
+}
 
 /// The tags demo posts get.
 const TAGS: [&str; 5] = ["rust", "web", "notes", "travel", "cooking"];

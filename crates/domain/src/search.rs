@@ -148,21 +148,19 @@ pub fn words_of(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Marks the start of a matched word in the texts the database returns (a private-use
-/// character, never shown).
-pub const MARK_START: char = '\u{E000}';
-/// Marks its end.
-pub const MARK_END: char = '\u{E001}';
+/// Words a snippet shows.
+pub const SNIPPET_WORDS: usize = 30;
+/// Words shown before the first match, for its context.
+const CONTEXT_WORDS: usize = 6;
 
-/// HTML for a text the database marked: everything escaped, the matched words in `<mark>`, and
-/// the Markdown punctuation of a post's source (emphasis, headings, code fences, link targets)
-/// left out, so that a snippet reads as text. Marks are balanced: a stray one is dropped.
-pub fn marked_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 32);
-    let mut open = false;
-    let mut chars = text.chars().peekable();
-    let mut last_space = false;
-    // At the start of a line (or of the text): where list bullets and quotation marks stand.
+/// A post's Markdown source as text to read: emphasis, headings, code fences, table bars,
+/// quotation marks and list bullets left out, links and pictures as their text, whitespace
+/// collapsed.
+pub fn plain_text(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut chars = source.chars().peekable();
+    let mut last_space = true;
+    // At the start of a line: where list bullets and quotation marks stand.
     let mut line_start = true;
     while let Some(c) = chars.next() {
         if c == '\n' {
@@ -173,15 +171,6 @@ pub fn marked_html(text: &str) -> String {
             line_start = false;
         }
         match c {
-            MARK_START if !open => {
-                out.push_str("<mark>");
-                open = true;
-            }
-            MARK_END if open => {
-                out.push_str("</mark>");
-                open = false;
-            }
-            MARK_START | MARK_END => continue,
             // A link's target: `](…)` leaves its text only.
             ']' if chars.peek() == Some(&'(') => {
                 for t in chars.by_ref() {
@@ -189,13 +178,12 @@ pub fn marked_html(text: &str) -> String {
                         break;
                     }
                 }
+                continue;
             }
-            // A quotation's `> ` or a list's `- ` at the start of a line.
             '>' | '-' | '+' if at_line_start && chars.peek().is_some_and(|n| n.is_whitespace()) => {
                 line_start = true;
                 continue;
             }
-            // An image's `![`.
             '!' if chars.peek() == Some(&'[') => continue,
             '*' | '#' | '`' | '~' | '[' | ']' | '|' => continue,
             c if c.is_whitespace() => {
@@ -205,6 +193,78 @@ pub fn marked_html(text: &str) -> String {
                 last_space = true;
                 continue;
             }
+            c => out.push(c),
+        }
+        last_space = false;
+    }
+    out.truncate(out.trim_end().len());
+    out
+}
+
+impl SearchQuery {
+    /// Whether `word` (lowercased, as [`words_of`] cuts them) is one the query looks for.
+    fn wants(&self, word: &str) -> bool {
+        self.terms.iter().filter(|t| !t.excluded).any(|t| {
+            let last = t.words.len() - 1;
+            t.words
+                .iter()
+                .enumerate()
+                .any(|(k, w)| if t.prefix && k == last { word.starts_with(w.as_str()) } else { word == w })
+        })
+    }
+
+    /// `text` as escaped HTML with the words the query looks for in `<mark>`.
+    pub fn highlight(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 16);
+        self.mark_into(&mut out, text);
+        out
+    }
+
+    /// About [`SNIPPET_WORDS`] words of `text` (plain text: [`plain_text`]) from just before
+    /// the first word the query looks for, as escaped HTML with those words in `<mark>`; the
+    /// start of `text` when it has none of them.
+    pub fn snippet(&self, text: &str) -> String {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let first = words.iter().position(|w| words_of(w).iter().any(|run| self.wants(run)));
+        let start = first.map_or(0, |i| i.saturating_sub(CONTEXT_WORDS));
+        let end = (start + SNIPPET_WORDS).min(words.len());
+        let mut out = String::new();
+        if start > 0 {
+            out.push('…');
+        }
+        self.mark_into(&mut out, &words[start..end].join(" "));
+        if end < words.len() {
+            out.push('…');
+        }
+        out
+    }
+
+    fn mark_into(&self, out: &mut String, text: &str) {
+        let mut rest = text;
+        while !rest.is_empty() {
+            // A run of letters and digits, then what separates it from the next.
+            let run_end = rest.find(|c: char| !c.is_alphanumeric()).unwrap_or(rest.len());
+            let (run, after) = rest.split_at(run_end);
+            if !run.is_empty() {
+                let lower: String = run.chars().flat_map(char::to_lowercase).collect();
+                if self.wants(&lower) {
+                    out.push_str("<mark>");
+                    escape_into(out, run);
+                    out.push_str("</mark>");
+                } else {
+                    escape_into(out, run);
+                }
+            }
+            let sep_end = after.find(char::is_alphanumeric).unwrap_or(after.len());
+            escape_into(out, &after[..sep_end]);
+            rest = &after[sep_end..];
+        }
+    }
+}
+
+fn escape_into(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
@@ -212,12 +272,7 @@ pub fn marked_html(text: &str) -> String {
             '\'' => out.push_str("&#x27;"),
             c => out.push(c),
         }
-        last_space = false;
     }
-    if open {
-        out.push_str("</mark>");
-    }
-    out.trim().to_owned()
 }
 
 #[cfg(test)]
@@ -308,17 +363,32 @@ mod tests {
     }
 
     #[test]
-    fn marked_text_is_escaped_and_only_marks_are_markup() {
-        let text = format!(
-            "<script>alert(1)</script> **{MARK_START}bold{MARK_END}** & [a link](https://x.example/?a=1) \"q\"\n> quoted\n\n- item - dash\n![a picture](/media/x.webp)"
-        );
+    fn markdown_reads_as_text() {
+        let source = "## Heading\n\nSome **bold** and a [link](https://x.example/?a=1).\n\n> quoted\n\n- item - dash\n\
+            ![a picture](/media/x.webp)\n\n```rust\nfn x() {}\n```";
+        assert_eq!(plain_text(source), "Heading Some bold and a link. quoted item - dash a picture rust fn x() {}");
+    }
+
+    #[test]
+    fn highlights_are_escaped_and_only_marks_are_markup() {
+        let q = SearchQuery::parse("narwhal bol");
         assert_eq!(
-            marked_html(&text),
-            "&lt;script&gt;alert(1)&lt;/script&gt; <mark>bold</mark> &amp; a link &quot;q&quot; quoted item - dash a picture"
+            q.highlight("<script>alert('narwhal')</script> & <b>Narwhals</b> bold"),
+            "&lt;script&gt;alert(&#x27;<mark>narwhal</mark>&#x27;)&lt;/script&gt; &amp; &lt;b&gt;Narwhals&lt;/b&gt; <mark>bold</mark>"
         );
-        // Marks a post's own text carries cannot unbalance the page.
-        assert_eq!(marked_html(&format!("a{MARK_END}b{MARK_START}c")), "ab<mark>c</mark>");
-        assert_eq!(marked_html("## Heading\n\n```rust\nfn x() {}\n```"), "Heading rust fn x() {}");
+        // Left-out words are not marked.
+        assert_eq!(SearchQuery::parse("a -b ").highlight("a b"), "<mark>a</mark> b");
+    }
+
+    #[test]
+    fn snippets_start_just_before_the_first_match() {
+        let text: String = (1..=100).map(|n| format!("w{n} ")).collect::<String>() + "walrus end";
+        let q = SearchQuery::parse("walrus ");
+        let snippet = q.snippet(&text);
+        assert!(snippet.starts_with("…w95 w96 w97 w98 w99 w100 <mark>walrus</mark> end"), "{snippet}");
+        assert!(!snippet.ends_with('…'));
+        let none = SearchQuery::parse("absent ").snippet(&text);
+        assert!(none.starts_with("w1 w2") && none.ends_with("w30…"), "{none}");
     }
 
     #[test]

@@ -10,19 +10,7 @@ use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use crate::DbErr;
 use crate::articles::Filter;
 
-/// One post found, with its title and a piece of its body, the matched words between
-/// `domain::search::MARK_START` and `MARK_END` (unescaped text: the caller escapes it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
-    /// The post's id.
-    pub id: i64,
-    /// Its title, marked.
-    pub title: String,
-    /// A few dozen words of its body around the best match, marked.
-    pub snippet: String,
-}
-
-/// One page of the visible posts `query` finds (among those `filter` picks: its tag, author and
+/// The ids of one page of the visible posts `query` finds (among those `filter` picks: its tag, author and
 /// favourites, not the feed), best first, and how many it found (at most
 /// [`domain::search::MOST_RANKED`]).
 pub async fn search(
@@ -31,7 +19,7 @@ pub async fn search(
     filter: &Filter,
     limit: u64,
     offset: u64,
-) -> Result<(Vec<Hit>, u64), DbErr> {
+) -> Result<(Vec<i64>, u64), DbErr> {
     if !query.is_searchable() || limit == 0 {
         return Ok((Vec::new(), 0));
     }
@@ -41,7 +29,7 @@ pub async fn search(
         DbBackend::Postgres => query.to_tsquery(),
         _ => query.to_fts5(),
     };
-    let mut values: Vec<Value> = vec![engine_query.clone().into(), to_i64(domain::search::MOST_RANKED).into()];
+    let mut values: Vec<Value> = vec![engine_query.into(), to_i64(domain::search::MOST_RANKED).into()];
     let mut filters = String::new();
     let param = |values: &mut Vec<Value>, value: Value| {
         values.push(value);
@@ -111,53 +99,8 @@ pub async fn search(
         };
         return Ok((Vec::new(), u64::try_from(total).unwrap_or(0)));
     }
-    let hits = marked(db, &engine_query, &ids).await?;
-    Ok((hits, u64::try_from(total).unwrap_or(0)))
+    Ok((ids, u64::try_from(total).unwrap_or(0)))
 }
-
-/// The titles and snippets of the posts found, in the order of `ids`.
-async fn marked(db: &impl ConnectionTrait, engine_query: &str, ids: &[i64]) -> Result<Vec<Hit>, DbErr> {
-    let backend = db.get_database_backend();
-    let mut values: Vec<Value> = vec![engine_query.into()];
-    let list: Vec<String> = ids
-        .iter()
-        .map(|id| {
-            values.push((*id).into());
-            placeholder(backend, values.len())
-        })
-        .collect();
-    let list = list.join(", ");
-    let sql = match backend {
-        DbBackend::Postgres => format!(
-            "SELECT id, \
-               ts_headline('simple', title, q, 'HighlightAll=true, StartSel=' || chr(57344) || ', StopSel=' || chr(57345)) AS title, \
-               ts_headline('simple', translate(content, '<>', chr(57346) || chr(57347)), q, 'MaxFragments=1, MaxWords=30, MinWords=12, FragmentDelimiter=…, StartSel=' \
-                 || chr(57344) || ', StopSel=' || chr(57345)) AS snippet \
-             FROM posts, to_tsquery('simple', $1) AS q WHERE id IN ({list})"
-        ),
-        _ => format!(
-            "SELECT rowid AS id, highlight(posts_search, 0, char(57344), char(57345)) AS title, \
-               snippet(posts_search, 2, char(57344), char(57345), '…', 30) AS snippet \
-             FROM posts_search WHERE posts_search MATCH ?1 AND rowid IN ({list})"
-        ),
-    };
-    let rows = db.query_all_raw(Statement::from_sql_and_values(backend, &sql, values)).await?;
-    let mut found = std::collections::HashMap::with_capacity(rows.len());
-    for row in &rows {
-        let id: i64 = row.try_get("", "id")?;
-        let snippet: String = row.try_get("", "snippet")?;
-        // PostgreSQL's parser would take `<…>` in a body for markup and leave it out: it sees
-        // stand-ins, put back here.
-        let snippet = snippet.replace(TAG_OPEN, "<").replace(TAG_CLOSE, ">");
-        found.insert(id, (row.try_get::<String>("", "title")?, snippet));
-    }
-    Ok(ids.iter().filter_map(|id| found.remove(id).map(|(title, snippet)| Hit { id: *id, title, snippet })).collect())
-}
-
-/// Stand-ins for `<` and `>` in the text PostgreSQL makes a snippet of (`chr(57346)`,
-/// `chr(57347)`).
-const TAG_OPEN: char = '\u{E002}';
-const TAG_CLOSE: char = '\u{E003}';
 
 fn placeholder(backend: DbBackend, n: usize) -> String {
     match backend {
