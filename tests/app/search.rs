@@ -225,3 +225,22 @@ async fn the_api_searches_with_q_and_is_unchanged_without_it() {
     let blank = reader.get("/api/articles?q=%20").await.json();
     assert_eq!(blank["articlesCount"], 3, "a blank q is no search");
 }
+
+#[rocket::async_test]
+async fn a_query_matching_very_many_posts_ranks_the_newest_and_says_so() {
+    let app = TestApp::spawn().await;
+    let alice = app.signed_up("alice").await;
+    let id = app.user("alice").await.map(|u| u.id).unwrap_or_default();
+    drop(alice);
+    app.seed_posts(id, domain::search::MOST_RANKED + 5).await;
+    let mut reader = app.browser();
+    let page = reader.get("/search?q=body").await;
+    assert!(
+        page.shows("More than 1000 posts match “body”: the newest 1000 of them are ranked. Add a word to find fewer."),
+        "{}",
+        page.body
+    );
+    assert_eq!(titles(&page.body)[0], format!("Post {}", domain::search::MOST_RANKED + 5), "the newest first");
+    let api = reader.get("/api/articles?q=body&limit=1").await.json();
+    assert_eq!(api["articlesCount"], domain::search::MOST_RANKED);
+}

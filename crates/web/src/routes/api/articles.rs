@@ -43,7 +43,7 @@ async fn one_article(app: &App, config: &AppConfig, key: PostKey<'_>, viewer: Op
         ("q" = Option<String>, Query, description = "Full-text search of titles, descriptions, bodies and tags, \
             best match first: words (all must match), \"a phrase\", -word to leave out, the last word as a prefix. \
             Never an error: the engine's own syntax is plain text; at most 256 characters are read, and at most \
-            the newest 5,000 matches are ranked. Blank: no search"),
+            the newest 1,000 matches are ranked. Blank: no search"),
         ("tag" = Option<String>, Query, description = "Only articles with this tag"),
         ("author" = Option<String>, Query, description = "Only articles by this username"),
         ("favorited" = Option<String>, Query, description = "Only articles this username favours"),

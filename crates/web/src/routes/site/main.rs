@@ -164,6 +164,7 @@ async fn search(
             layout,
             q,
             searchable: results.query.is_searchable(),
+            capped: results.pagination.total_items >= domain::search::MOST_RANKED,
             found,
             listing,
             page_base: "/search",
