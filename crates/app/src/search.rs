@@ -45,6 +45,8 @@ pub struct Found {
     /// A few dozen words of its body around the best match, escaped, the matched words in
     /// `<mark>`.
     pub snippet_html: String,
+    /// Its tags.
+    pub tags: Vec<String>,
 }
 
 /// A page of results.
@@ -66,12 +68,14 @@ pub async fn page(app: &App, q: &str, page: Option<&str>) -> AppResult<Results> 
     let query = SearchQuery::parse(q);
     let (ids, total) = ranked(app, &query, &Filter::default(), PER_PAGE, page.offset(PER_PAGE)).await?;
     let pagination = Pagination::new(page, PER_PAGE, total).ok_or(AppError::NotFound("page"))?;
+    let mut tags = persistence::social::tags_of(app.db(), &ids).await?;
     let found = persistence::posts::find_many(app.db(), &ids)
         .await?
         .into_iter()
         .map(|post| Found {
             title_html: query.highlight(&post.title),
             snippet_html: query.snippet(&plain_text(&post.content)),
+            tags: tags.remove(&post.id).unwrap_or_default(),
             post,
         })
         .collect();

@@ -143,16 +143,16 @@ async fn search(
     viewer: Option<CurrentUser>,
     app: &State<App>,
 ) -> SiteResult<Page> {
+    // What is read of the query is all the page shows of it again (a 10,000-character query
+    // is not echoed four times).
     let q = q.unwrap_or_default();
+    let q = q.char_indices().nth(domain::search::MAX_CHARS).map_or(q, |(end, _)| &q[..end]);
     let results = app::search::page(app, q, page).await?;
-    let posts: Vec<Post> = results.found.iter().map(|f| f.post.clone()).collect();
-    let mut tags = app::posts::tags_of(app, &posts).await?;
     let found: Vec<_> = results
         .found
         .into_iter()
         .map(|f| {
-            let tags = tags.remove(&f.post.id).unwrap_or_default();
-            let post = PostView::new(f.post, viewer.as_ref()).with_tags(tags).for_listing();
+            let post = PostView::new(f.post, viewer.as_ref()).with_tags(f.tags).for_listing();
             context! { post, title_html: f.title_html, snippet_html: f.snippet_html }
         })
         .collect();
