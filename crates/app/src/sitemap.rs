@@ -42,8 +42,13 @@ pub async fn contents(app: &App) -> AppResult<Contents> {
     Ok(Contents {
         posts: persistence::posts::count(db, None).await?,
         authors: persistence::sitemap::author_count(db).await?,
-        tags: persistence::social::all_tags(db).await?,
+        tags: tags(app).await?,
     })
+}
+
+/// Every tag in use (the most used, as `/tags` lists them).
+pub async fn tags(app: &App) -> AppResult<Vec<String>> {
+    Ok(persistence::social::all_tags(app.db()).await?)
 }
 
 /// Part `n` (from 1) of the visible posts, or all of them: their ids and last changes;

@@ -91,9 +91,9 @@ async fn authors_part(file: &str, app: &State<App>, config: &State<AppConfig>) -
 /// `/sitemap/tags.xml`: every tag in use, and `/tags`.
 #[get("/sitemap/tags.xml")]
 async fn tags_part(app: &State<App>, config: &State<AppConfig>) -> SiteResult<Xml> {
-    let contents = app::sitemap::contents(app).await?;
+    let tags = app::sitemap::tags(app).await?;
     let site = site(config);
-    Ok(Xml::new(urlset(|w| write_tags(w, &site, &contents.tags)).map_err(internal)?))
+    Ok(Xml::new(urlset(|w| write_tags(w, &site, &tags)).map_err(internal)?))
 }
 
 fn site(config: &AppConfig) -> String {
