@@ -27,7 +27,10 @@ async fn a_reader_favours_a_post_and_finds_it_on_their_favourites_page() {
     let page = bob.get(&format!("/post/{id}")).await;
     assert!(page.body.contains(&format!(r#"action="/post/{id}/unfavorite""#)) && page.shows("Favourited"));
     assert!(page.body.contains(r#"<span class="favorite-count">1</span>"#));
-    assert!(page.body.contains(r#"<script src="/static/js/favorite.js" defer></script>"#));
+    assert!(
+        page.body
+            .contains(&format!(r#"<script src="{}" defer></script>"#, gazette_tests::static_url("js/favorite.js")))
+    );
     bob.post_form(&format!("/post/{id}/favorite"), &[]).await;
     assert!(bob.get(&format!("/post/{id}")).await.body.contains(r#"<span class="favorite-count">1</span>"#), "once");
 

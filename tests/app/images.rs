@@ -205,7 +205,11 @@ async fn the_editor_script_uploads_and_gets_the_markdown_as_json() {
     let app = TestApp::spawn().await;
     let mut alice = app.signed_up("alice").await;
     let editor = alice.get("/post/new").await;
-    assert!(editor.body.contains(r#"<script src="/static/js/editor.js" defer></script>"#));
+    assert!(
+        editor
+            .body
+            .contains(&format!(r#"<script src="{}" defer></script>"#, gazette_tests::static_url("js/editor.js")))
+    );
     assert!(editor.body.contains(r#"href="/account/images""#), "and a way without JavaScript");
     assert_eq!(app.browser().get("/static/js/editor.js").await.status, Status::Ok);
     let token = alice.csrf_token().await;

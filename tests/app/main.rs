@@ -5,6 +5,7 @@ mod accounts;
 mod auth_api;
 mod avatars;
 mod comments;
+mod compression;
 mod drafts;
 mod favorites;
 mod feeds;

@@ -115,7 +115,10 @@ async fn unknown_addresses_get_the_custom_404_page_without_internals() {
     let page = app.browser().get("/no/such/page").await;
     assert_eq!(page.status, Status::NotFound);
     assert!(page.shows("Page Not Found"));
-    assert!(page.body.contains("href=\"/static/css/main.css\""), "rendered in the layout");
+    assert!(
+        page.body.contains(&format!("href=\"{}\"", gazette_tests::static_url("css/main.css"))),
+        "rendered in the layout"
+    );
 }
 
 #[rocket::async_test]
@@ -361,6 +364,43 @@ async fn readers_see_changes_at_once_and_nothing_of_another_visitor() {
     assert!(next.flashes().is_empty() && !next.shows("You have been logged out."));
     // And once she has read it, her home page is everyone's again.
     assert!(alice.get("/").await.flashes().is_empty());
+}
+
+/// Signed-in readers' pages are remembered too, per reader, with each browser's form token put
+/// in as the page is sent: a change shows at once, and nobody gets another's page or token.
+#[rocket::async_test]
+async fn signed_in_readers_see_changes_at_once_with_their_own_page_and_token() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let mut bob = app.signed_up("bob").await;
+    let id = alice.writes_post("First words").await;
+    let token_in = |page: &gazette_tests::Page| page.input_value("csrf_token").unwrap();
+    let (alice_token, bob_token) = (alice.csrf_token().await, bob.csrf_token().await);
+    assert_ne!(alice_token, bob_token);
+    for _ in 0..2 {
+        let (hers, his) = (alice.get("/").await, bob.get("/").await);
+        assert!(hers.shows("First words") && his.shows("First words"));
+        assert_eq!((token_in(&hers), token_in(&his)), (alice_token.clone(), bob_token.clone()));
+    }
+    // A second browser of Alice's: the same page, with that browser's own token.
+    let mut second = app.browser();
+    second.post_form("/login", &[("email", "alice@example.com"), ("password", gazette_tests::PASSWORD)]).await;
+    let second_token = second.csrf_token().await;
+    let page = second.get("/").await;
+    assert_eq!(token_in(&page), second_token);
+    assert_ne!(second_token, alice_token);
+
+    alice.post_form(&format!("/post/{id}/update"), &[("title", "Better words"), ("content", "Body")]).await;
+    for browser in [&mut alice, &mut bob, &mut second] {
+        let page = browser.get("/").await;
+        assert!(page.shows("Better words") && !page.shows("First words"));
+    }
+    // The token each page carried is the one its browser's forms need: logging out with it works.
+    let page = bob.get("/").await;
+    let out = bob.post_raw("/logout", &[("csrf_token", &token_in(&page))]).await;
+    assert_eq!(out.status, Status::SeeOther);
+    assert!(bob.get("/").await.shows("Login"));
+    assert!(alice.get("/").await.shows("Logout"), "alice is still signed in");
 }
 
 #[rocket::async_test]

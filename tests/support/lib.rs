@@ -22,6 +22,16 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The address pages link a static file by (`css/main.css` → `/static/css/main.<hash>.css`): the
+/// first 16 hex digits of the SHA-256 of its bytes, before its extension.
+pub fn static_url(path: &str) -> String {
+    use sha2::Digest;
+    let bytes = std::fs::read(root().join("static").join(path)).unwrap();
+    let hash: String = sha2::Sha256::digest(&bytes).iter().take(8).map(|b| format!("{b:02x}")).collect();
+    let (stem, ext) = path.rsplit_once('.').unwrap();
+    format!("/static/{stem}.{hash}.{ext}")
+}
+
 /// Settings a test may change before the application starts.
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -104,7 +104,7 @@ pub async fn run(app: &crate::App, users: u64, posts: u64) -> Result<(), String>
             persistence::comments::insert(db, new, at).await.map_err(|e| e.to_string())?;
         }
     }
-    Ok(())
+    persistence::analyze(db).await.map_err(|e| e.to_string())
 }
 
 /// The text of every demo comment: a few sentences with a link and some emphasis.

@@ -68,6 +68,16 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
+/// Brings PostgreSQL's planner statistics up to date (after a bulk load: autovacuum would take
+/// its time, and until then the planner guesses from an empty table). SQLite keeps none unless
+/// asked, and its planner is left to its own rules.
+pub async fn analyze(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        db.execute_unprepared("ANALYZE").await?;
+    }
+    Ok(())
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     migration::Migrator::up(db, None).await

@@ -62,12 +62,9 @@ pub fn stage() -> AdHoc {
             } else if response.status().class().is_success() {
                 let path = req.uri().path();
                 // Avatars and post images get a new random name whenever they change (they are
-                // never rewritten in place); the stylesheet and images
-                // change only with a new release.
+                // never rewritten in place); static files say their own (see routes::files).
                 if path.starts_with("/media/avatars/") || path.starts_with("/media/images/") {
                     response.set_header(Header::new("Cache-Control", "public, max-age=31536000, immutable"));
-                } else if path.starts_with("/static/") {
-                    response.set_header(Header::new("Cache-Control", "public, max-age=3600"));
                 }
             }
         })

@@ -2,7 +2,9 @@
 
 pub mod config;
 
+mod assets;
 mod catchers;
+mod compression;
 mod csrf;
 mod forms;
 mod guards;
@@ -28,6 +30,7 @@ pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {
         .attach(routes::auth::stage())
         .attach(routes::api::stage())
         .attach(headers::cors())
+        .attach(compression::stage())
         .attach(catchers::stage())
         .attach(headers::stage())
 }

@@ -1,11 +1,15 @@
 //! Pages: Tera templates from `templates/`, rendered from a context that is serialised once.
 //!
 //! `rocket_dyn_templates` finds the templates (and, in debug builds, reloads them when they
-//! change); [`Views`] keeps the engine it loaded and renders [`Page`]s with it. A page shown to a
-//! visitor who is not signed in (no account, no form token, no message) is remembered by its
-//! template and context: the next visitor served the same context gets the same HTML without
-//! rendering it again. The context holds everything the page shows, so a changed post, count or
-//! page number is a different context and renders afresh; nothing can go stale.
+//! change); [`Views`] keeps the engine it loaded and renders [`Page`]s with it. A page is
+//! remembered by its template and context: the next view with the same context gets the same
+//! HTML without rendering it again. The context holds everything the page shows, so a changed
+//! post, count or page number is a different context and renders afresh; nothing can go stale.
+//! The context names the signed-in visitor too, so that one visitor's page is never another's.
+//! The one thing that differs between two views of one context is the visitor's form token: it is
+//! set aside before the page is looked up (a placeholder stands in for it, random per process,
+//! so that nobody can write it into a post) and put into the HTML as the page is sent. Pages
+//! with a message (a flash) are rendered every time: a message is shown once.
 
 use std::borrow::Cow;
 use std::hash::Hash;
@@ -21,6 +25,12 @@ use rocket_dyn_templates::Template;
 use rocket_dyn_templates::tera::{self, Tera};
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::assets::Assets;
+#[cfg(test)]
+use crate::compression::Encoding;
+use crate::compression::Shared;
+use crate::config::AppConfig;
 use siphasher::sip128::{Hasher128, SipHasher13};
 
 /// Bytes of remembered pages kept at most (the least used go first).
@@ -36,12 +46,14 @@ struct Inner {
     tera: RwLock<Arc<Tera>>,
     /// Bumped whenever the templates are (re)loaded, so that no page outlives its template.
     generation: AtomicU64,
-    memo: quick_cache::sync::Cache<u128, Arc<[u8]>, PageBytes>,
+    memo: quick_cache::sync::Cache<u128, Arc<Rendered>, PageBytes>,
     /// Parts of pages rendered for visitors, under a key their caller vouches for (see
     /// [`Views::fragment`]) and the template generation.
     fragments: quick_cache::sync::Cache<(u64, &'static str, FragmentKey), Arc<str>, FragmentBytes>,
     /// The hash key: chosen at random per process, so that nobody can aim at a collision.
     keys: (u64, u64),
+    /// What stands in for a visitor's form token in a remembered page.
+    placeholder: String,
 }
 
 #[derive(Clone)]
@@ -61,9 +73,46 @@ impl quick_cache::Weighter<(u64, &'static str, FragmentKey), Arc<str>> for Fragm
     }
 }
 
-impl quick_cache::Weighter<u128, Arc<[u8]>> for PageBytes {
-    fn weight(&self, _: &u128, page: &Arc<[u8]>) -> u64 {
-        page.len() as u64
+impl quick_cache::Weighter<u128, Arc<Rendered>> for PageBytes {
+    /// Its HTML and a quarter more for the compressed forms (made when first asked for: about a
+    /// fifth of the HTML each).
+    fn weight(&self, _: &u128, page: &Arc<Rendered>) -> u64 {
+        page.html.len() as u64 * 5 / 4
+    }
+}
+
+/// A rendered page; a remembered one keeps its brotli and gzip forms too, made the first time a
+/// visitor takes them.
+pub struct Rendered {
+    html: Arc<[u8]>,
+    /// Remembered, and the same for every visitor of its context: its compressed forms are kept.
+    shared: Option<Shared>,
+}
+
+impl Rendered {
+    fn new(html: Arc<[u8]>, shared: bool) -> Self {
+        Rendered { shared: shared.then(|| Shared::new(Arc::clone(&html))), html }
+    }
+
+    /// The bytes to send to a client taking `encoding`, and their coding: a remembered page in
+    /// its compressed form (made once), any other as rendered (the compression fairing sees to
+    /// it as it is sent).
+    #[cfg(test)]
+    fn encoded(&self, encoding: Option<Encoding>) -> (Arc<[u8]>, Option<Encoding>) {
+        match &self.shared {
+            Some(shared) => shared.encoded(encoding),
+            None => (Arc::clone(&self.html), None),
+        }
+    }
+
+    /// This page with `token` where `placeholder` stands (the page itself when it has no form).
+    /// Tokens are URL-safe base64, which HTML shows as it is.
+    fn with_token(self: Arc<Self>, placeholder: &str, token: &str) -> Arc<Self> {
+        let Ok(html) = std::str::from_utf8(&self.html) else { return self };
+        if !html.contains(placeholder) {
+            return self;
+        }
+        Arc::new(Rendered::new(Arc::from(html.replace(placeholder, token).into_bytes()), false))
     }
 }
 
@@ -79,15 +128,38 @@ impl Views {
             memo,
             fragments,
             keys: (rng.r#gen(), rng.r#gen()),
+            placeholder: format!("formtoken{:032x}", rng.r#gen::<u128>()),
         }))
     }
 
     /// The fairing that loads the templates and manages the [`Views`] rendering them.
+    /// The static files are read here too: the templates link to them by their hashed
+    /// addresses ([`Assets`]).
     pub fn fairing() -> impl Fairing {
-        let views = Views::new();
-        let loaded = views.clone();
-        let fairing = Template::custom(move |engines| loaded.use_templates(&engines.tera));
-        rocket::fairing::AdHoc::on_ignite("Views", |rocket| async move { rocket.manage(views).attach(fairing) })
+        rocket::fairing::AdHoc::try_on_ignite("Views", |rocket| async move {
+            let Some(dir) = rocket.state::<AppConfig>().map(|c| c.static_dir.clone()) else { return Err(rocket) };
+            let assets = match rocket::tokio::task::spawn_blocking(move || Assets::load(&dir).map_err(|e| (dir, e)))
+                .await
+            {
+                Ok(Ok(assets)) => assets,
+                Ok(Err((dir, e))) => {
+                    log::error!("static folder {}: {e} (run from the project folder or set static_dir)", dir.display());
+                    return Err(rocket);
+                }
+                Err(e) => {
+                    log::error!("reading the static folder: {e}");
+                    return Err(rocket);
+                }
+            };
+            let views = Views::new();
+            let loaded = views.clone();
+            let linked = assets.clone();
+            let fairing = Template::custom(move |engines| {
+                engines.tera.register_function("static_url", linked.tera_function());
+                loaded.use_templates(&engines.tera);
+            });
+            Ok(rocket.manage(views).manage(assets).attach(fairing))
+        })
     }
 
     fn use_templates(&self, tera: &Tera) {
@@ -131,13 +203,23 @@ impl Views {
     /// Renders `name` with `context`, or hands back the same page rendered before.
     #[cfg(test)]
     fn render(&self, name: &str, context: Value) -> Result<Arc<[u8]>, tera::Error> {
-        self.render_with(name, context, None)
+        self.render_with(name, context, None).map(|page| Arc::clone(&page.html))
     }
 
     /// [`Views::render`], with a fragment placed in the context under its slot's name. A keyed
     /// fragment counts towards the page's memo by its key (not its bytes, which are many).
-    fn render_with(&self, name: &str, mut context: Value, slot: Option<Slot>) -> Result<Arc<[u8]>, tera::Error> {
-        let key = shareable(&context).then(|| self.key(name, &context, slot.as_ref()));
+    fn render_with(&self, name: &str, mut context: Value, slot: Option<Slot>) -> Result<Arc<Rendered>, tera::Error> {
+        let token = set_token_aside(&mut context, &self.0.placeholder);
+        let page = self.render_kept(name, context, slot)?;
+        Ok(match token {
+            Some(token) => page.with_token(&self.0.placeholder, &token),
+            None => page,
+        })
+    }
+
+    /// [`Views::render_with`] for a context whose token, if any, has been set aside.
+    fn render_kept(&self, name: &str, mut context: Value, slot: Option<Slot>) -> Result<Arc<Rendered>, tera::Error> {
+        let key = rememberable(&context).then(|| self.key(name, &context, slot.as_ref()));
         if let Some(page) = key.and_then(|k| self.0.memo.get(&k)) {
             return Ok(page);
         }
@@ -145,10 +227,9 @@ impl Views {
             fields.insert(slot.name.to_owned(), Value::String(slot.html.to_string()));
         }
         let html = self.tera().render(name, &tera::Context::from_value(context)?)?;
-        let page: Arc<[u8]> = Arc::from(html.into_bytes());
-        if let Some(key) = key
-            && page.len() <= MEMO_PAGE_MAX
-        {
+        let kept = key.is_some() && html.len() <= MEMO_PAGE_MAX;
+        let page = Arc::new(Rendered::new(Arc::from(html.into_bytes()), kept));
+        if let (Some(key), true) = (key, kept) {
             self.0.memo.insert(key, Arc::clone(&page));
         }
         Ok(page)
@@ -170,13 +251,17 @@ impl Views {
     }
 }
 
-/// Whether a page's context holds nothing of one visitor: no account, no form token, no
-/// message. Only such pages are remembered.
-fn shareable(context: &Value) -> bool {
-    let Some(layout) = context.get("layout") else { return true };
-    layout.get("current_user").is_none_or(Value::is_null)
-        && layout.get("csrf_token").and_then(Value::as_str).is_none_or(str::is_empty)
-        && layout.get("flashes").and_then(Value::as_array).is_none_or(Vec::is_empty)
+/// Whether a page may be remembered: it shows no message (a message is shown once).
+fn rememberable(context: &Value) -> bool {
+    context.get("layout").and_then(|l| l.get("flashes")).and_then(Value::as_array).is_none_or(Vec::is_empty)
+}
+
+/// Takes the visitor's form token out of the page's context, leaving `placeholder` in its place.
+fn set_token_aside(context: &mut Value, placeholder: &str) -> Option<String> {
+    match context.get_mut("layout")?.get_mut("csrf_token")? {
+        Value::String(token) if !token.is_empty() => Some(std::mem::replace(token, placeholder.to_owned())),
+        _ => None,
+    }
 }
 
 /// A rendered fragment ([`Views::fragment`]) for a page's context, with the key it was kept
@@ -222,7 +307,13 @@ impl<'r> Responder<'r, 'static> for Page {
             log::error!("page {}: {e:?}", self.name);
             Status::InternalServerError
         })?;
-        Response::build().header(ContentType::HTML).sized_body(page.len(), Cursor::new(page)).ok()
+        let mut answer = Response::build();
+        answer.header(ContentType::HTML);
+        Ok(match &page.shared {
+            Some(shared) => shared.respond(req, answer),
+            // The compression fairing sees to it.
+            None => answer.sized_body(page.html.len(), Cursor::new(Arc::clone(&page.html))).finalize(),
+        })
     }
 }
 
@@ -255,19 +346,62 @@ mod tests {
     }
 
     #[test]
-    fn pages_of_one_visitor_are_never_remembered() {
+    fn a_remembered_page_is_compressed_once_and_a_page_with_a_token_not_here() {
+        let views = views("<p>{{ title }}</p>");
+        let long = "Hello ".repeat(400);
+        let page = views.render_with("page", reader(&long), None).unwrap();
+        let (brotli, coding) = page.encoded(Some(Encoding::Brotli));
+        assert_eq!(coding, Some(Encoding::Brotli));
+        let mut html = Vec::new();
+        brotli::BrotliDecompress(&mut &brotli[..], &mut html).unwrap();
+        assert_eq!(html, &*page.html);
+        let again = views.render_with("page", reader(&long), None).unwrap();
+        assert!(Arc::ptr_eq(&brotli, &again.encoded(Some(Encoding::Brotli)).0), "compressed once");
+        assert_eq!(again.encoded(Some(Encoding::Gzip)).1, Some(Encoding::Gzip));
+        assert_eq!(again.encoded(None).1, None);
+        let views = super::tests::views("<p>{{ title }}</p><input value=\"{{ layout.csrf_token }}\">");
+        let mine = json!({ "layout": { "current_user": { "username": "alice" }, "csrf_token": "tok" }, "title": long });
+        let page = views.render_with("page", mine, None).unwrap();
+        assert_eq!(page.encoded(Some(Encoding::Brotli)).1, None, "one visitor's: left to the compression fairing");
+    }
+
+    #[test]
+    fn pages_with_a_message_are_never_remembered() {
         let views = views("{{ title }}");
-        for layout in [
-            json!({ "current_user": { "username": "alice" }, "csrf_token": "t", "flashes": [] }),
-            json!({ "current_user": null, "csrf_token": "token", "flashes": [] }),
-            json!({ "current_user": null, "csrf_token": "", "flashes": [{ "category": "info", "message": "Hi" }] }),
-        ] {
-            let context = json!({ "layout": layout, "title": "Mine" });
-            let first = views.render("page", context.clone()).unwrap();
-            let again = views.render("page", context).unwrap();
-            assert_eq!(&*first, b"Mine");
-            assert!(!Arc::ptr_eq(&first, &again), "{layout}");
-        }
+        let layout =
+            json!({ "current_user": null, "csrf_token": "", "flashes": [{ "category": "info", "message": "Hi" }] });
+        let context = json!({ "layout": layout, "title": "Mine" });
+        let first = views.render("page", context.clone()).unwrap();
+        let again = views.render("page", context).unwrap();
+        assert_eq!(&*first, b"Mine");
+        assert!(!Arc::ptr_eq(&first, &again));
+        assert_eq!(views.0.memo.len(), 0);
+    }
+
+    #[test]
+    fn each_visitor_gets_their_own_page_with_their_own_token() {
+        let views = views(r#"{{ layout.current_user.username }} <input value="{{ layout.csrf_token }}">"#);
+        let view = |name: &str, token: &str| {
+            let layout = json!({ "current_user": { "username": name }, "csrf_token": token, "flashes": [] });
+            let html = views.render("page", json!({ "layout": layout })).unwrap();
+            String::from_utf8(html.to_vec()).unwrap()
+        };
+        assert_eq!(view("alice", "tok-1"), r#"alice <input value="tok-1">"#);
+        assert_eq!(view("alice", "tok-2"), r#"alice <input value="tok-2">"#, "another browser of hers");
+        assert_eq!(views.0.memo.len(), 1, "one page for both");
+        assert_eq!(view("bob", "tok-3"), r#"bob <input value="tok-3">"#);
+        assert_eq!(view("alice", "tok-1"), r#"alice <input value="tok-1">"#);
+        assert_eq!(views.0.memo.len(), 2);
+    }
+
+    #[test]
+    fn a_page_without_a_form_is_the_same_for_every_token() {
+        let views = views("{{ title }}");
+        let context = |token: &str| json!({ "layout": { "csrf_token": token, "flashes": [] }, "title": "Hi" });
+        let first = views.render("page", context("one")).unwrap();
+        let again = views.render("page", context("two")).unwrap();
+        assert_eq!(&*first, b"Hi");
+        assert!(Arc::ptr_eq(&first, &again));
     }
 
     #[test]
@@ -293,7 +427,7 @@ mod tests {
         let views = views("<h1>{{ title }}</h1>{{ part | safe }}");
         let page = |key, html: &str| {
             let slot = Slot { name: "part", key: Some(key), html: Arc::from(html) };
-            views.render_with("page", reader("Hi"), Some(slot)).unwrap()
+            views.render_with("page", reader("Hi"), Some(slot)).unwrap().html.clone()
         };
         let first = page((1, 1, 1), "<p>one</p>");
         assert_eq!(&*first, b"<h1>Hi</h1><p>one</p>");
@@ -301,7 +435,7 @@ mod tests {
         assert_eq!(&*page((1, 2, 1), "<p>two</p>"), b"<h1>Hi</h1><p>two</p>", "a new key, a new page");
         let unkeyed = |html: &str| {
             let slot = Slot { name: "part", key: None, html: Arc::from(html) };
-            views.render_with("page", reader("Hi"), Some(slot)).unwrap()
+            views.render_with("page", reader("Hi"), Some(slot)).unwrap().html.clone()
         };
         assert_eq!(&*unkeyed("<p>a</p>"), b"<h1>Hi</h1><p>a</p>");
         assert_eq!(&*unkeyed("<p>b</p>"), b"<h1>Hi</h1><p>b</p>", "without a key, by its bytes");

@@ -5,7 +5,8 @@
 //! Not Modified` to a reader that has it already.
 
 use std::collections::HashMap;
-use std::hash::Hasher;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use app::App;
 use app::posts::{FeedOf, Post};
@@ -16,11 +17,101 @@ use rocket::request::{FromRequest, Outcome, Request};
 use rocket::response::{self, Responder, Response};
 use rocket::{State, get, routes};
 
+use siphasher::sip128::{Hasher128, SipHasher13};
+
 use super::SiteResult;
+use crate::compression::Shared;
 use crate::config::AppConfig;
 
 pub fn stage() -> AdHoc {
-    AdHoc::on_ignite("Feeds", |rocket| async { rocket.mount("/", routes![site_atom, site_rss, author_atom, tag_atom]) })
+    AdHoc::on_ignite("Feeds", |rocket| async {
+        rocket.manage(Feeds::new()).mount("/", routes![site_atom, site_rss, author_atom, tag_atom])
+    })
+}
+
+/// Bytes of feeds kept at most (the least used go first).
+const KEPT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Feeds made before, under a keyed hash of everything they show (see [`Feeds::answer`]);
+/// managed state.
+pub struct Feeds {
+    kept: quick_cache::sync::Cache<u128, Arc<Built>, BuiltBytes>,
+    /// Chosen at random per process, so that nobody can aim at a collision.
+    keys: (u64, u64),
+}
+
+/// A feed's bytes (and their compressed forms) and its validator.
+struct Built {
+    body: Shared,
+    etag: String,
+}
+
+#[derive(Clone)]
+struct BuiltBytes;
+
+impl quick_cache::Weighter<u128, Arc<Built>> for BuiltBytes {
+    fn weight(&self, _: &u128, built: &Arc<Built>) -> u64 {
+        built.body.bytes().len() as u64 * 5 / 4
+    }
+}
+
+/// Which of the two formats.
+#[derive(Clone, Copy, Hash)]
+enum Format {
+    Atom,
+    Rss,
+}
+
+impl Feeds {
+    fn new() -> Self {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        Feeds {
+            kept: quick_cache::sync::Cache::with_weighter(256, KEPT_BYTES, BuiltBytes),
+            keys: (rng.r#gen(), rng.r#gen()),
+        }
+    }
+
+    /// The feed of `posts` (with their `tags`) in `format`, or `304` to a reader who has it. A
+    /// feed is made from what is hashed here and nothing else, so a feed made before under the
+    /// same hash is the same bytes: it is handed back without building its XML again. Any change
+    /// to a post it shows (a title, a body rendered again, an author's new name, a tag) makes
+    /// another hash.
+    fn answer(
+        &self,
+        format: Format,
+        config: &AppConfig,
+        about: About,
+        posts: &[Post],
+        tags: &HashMap<i64, Vec<String>>,
+        asked: &Conditional,
+    ) -> Feed {
+        let mut hasher = SipHasher13::new_with_keys(self.keys.0, self.keys.1);
+        (format, config.public_url.as_str(), &about.title, &about.feed_url, &about.page_url).hash(&mut hasher);
+        for post in posts {
+            (post.id, &post.title, &post.description, &post.excerpt, &post.format, &post.content, &post.body_html)
+                .hash(&mut hasher);
+            (&post.author_username, post.date_posted, post.updated_at, tags.get(&post.id)).hash(&mut hasher);
+        }
+        let key = hasher.finish128().as_u128();
+        let built = self.kept.get(&key).unwrap_or_else(|| {
+            let body = match format {
+                Format::Atom => atom(config, about, posts, tags),
+                Format::Rss => rss(config, about, posts, tags),
+            };
+            let mut bytes_hasher = siphasher::sip::SipHasher13::new();
+            bytes_hasher.write(&body);
+            let etag = format!("\"{:016x}\"", bytes_hasher.finish());
+            let built = Arc::new(Built { body: Shared::new(Arc::from(body)), etag });
+            self.kept.insert(key, Arc::clone(&built));
+            built
+        });
+        let content_type = match format {
+            Format::Atom => ContentType::new("application", "atom+xml"),
+            Format::Rss => ContentType::new("application", "rss+xml"),
+        };
+        Feed::new(content_type, built, last_change(posts), asked)
+    }
 }
 
 /// What a feed reader says it has: `If-None-Match` and `If-Modified-Since`.
@@ -47,40 +138,39 @@ impl<'r> FromRequest<'r> for Conditional {
 /// A feed's bytes with its validators, or `304` to a reader who has them.
 pub struct Feed {
     content_type: ContentType,
-    body: Vec<u8>,
-    etag: String,
+    built: Arc<Built>,
     last_modified: DateTime<Utc>,
     not_modified: bool,
 }
 
 impl Feed {
-    fn new(content_type: ContentType, body: Vec<u8>, last_modified: DateTime<Utc>, asked: &Conditional) -> Self {
-        let mut hasher = siphasher::sip::SipHasher13::new();
-        hasher.write(&body);
-        let etag = format!("\"{:016x}\"", hasher.finish());
-        // If-None-Match decides when it is sent (RFC 9110, 13.2.2); else If-Modified-Since, to
-        // the second (HTTP dates have no finer unit).
+    fn new(content_type: ContentType, built: Arc<Built>, last_modified: DateTime<Utc>, asked: &Conditional) -> Self {
+        // If-None-Match decides when it is sent (RFC 9110, 13.2.2), compared weakly: a
+        // compressed feed's tag is the weak form of this one; else If-Modified-Since, to the
+        // second (HTTP dates have no finer unit).
+        let etag = &built.etag;
         let not_modified = match (&asked.none_match, asked.modified_since) {
-            (Some(tags), _) => tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"),
+            (Some(tags), _) => tags.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"),
             (None, Some(since)) => last_modified.timestamp() <= since.timestamp(),
             (None, None) => false,
         };
-        Self { content_type, body, etag, last_modified, not_modified }
+        Self { content_type, built, last_modified, not_modified }
     }
 }
 
 impl<'r> Responder<'r, 'static> for Feed {
-    fn respond_to(self, _: &'r Request<'_>) -> response::Result<'static> {
+    fn respond_to(self, req: &'r Request<'_>) -> response::Result<'static> {
         let mut answer = Response::build();
         answer
-            .header(Header::new("ETag", self.etag))
+            .header(Header::new("ETag", self.built.etag.clone()))
             .header(Header::new("Last-Modified", self.last_modified.format("%a, %d %b %Y %H:%M:%S GMT").to_string()))
             // Readers may keep it, asking each time whether it changed (a 304 costs little).
             .header(Header::new("Cache-Control", "no-cache"));
         if self.not_modified {
             return answer.status(Status::NotModified).ok();
         }
-        answer.header(self.content_type).sized_body(self.body.len(), std::io::Cursor::new(self.body)).ok()
+        answer.header(self.content_type);
+        Ok(self.built.body.respond(req, answer))
     }
 }
 
@@ -245,27 +335,41 @@ fn rss(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Vec
 
 /// The site's newest posts as Atom.
 #[get("/feed.atom")]
-async fn site_atom(asked: Conditional, app: &State<App>, config: &State<AppConfig>) -> SiteResult<Feed> {
+async fn site_atom(
+    asked: Conditional,
+    app: &State<App>,
+    config: &State<AppConfig>,
+    feeds: &State<Feeds>,
+) -> SiteResult<Feed> {
     let (_, posts, tags) = app::posts::feed_posts(app, FeedOf::Site).await?;
     let b = base(config);
     let about = About { title: "Gazette".into(), feed_url: format!("{b}/feed.atom"), page_url: format!("{b}/") };
-    let body = atom(config, about, &posts, &tags);
-    Ok(Feed::new(ContentType::new("application", "atom+xml"), body, last_change(&posts), &asked))
+    Ok(feeds.answer(Format::Atom, config, about, &posts, &tags, &asked))
 }
 
 /// The site's newest posts as RSS 2.0.
 #[get("/feed.rss")]
-async fn site_rss(asked: Conditional, app: &State<App>, config: &State<AppConfig>) -> SiteResult<Feed> {
+async fn site_rss(
+    asked: Conditional,
+    app: &State<App>,
+    config: &State<AppConfig>,
+    feeds: &State<Feeds>,
+) -> SiteResult<Feed> {
     let (_, posts, tags) = app::posts::feed_posts(app, FeedOf::Site).await?;
     let b = base(config);
     let about = About { title: "Gazette".into(), feed_url: format!("{b}/feed.rss"), page_url: format!("{b}/") };
-    let body = rss(config, about, &posts, &tags);
-    Ok(Feed::new(ContentType::new("application", "rss+xml"), body, last_change(&posts), &asked))
+    Ok(feeds.answer(Format::Rss, config, about, &posts, &tags, &asked))
 }
 
 /// An author's newest posts as Atom; 404 for an unknown account.
 #[get("/user/<name>/feed.atom")]
-async fn author_atom(name: &str, asked: Conditional, app: &State<App>, config: &State<AppConfig>) -> SiteResult<Feed> {
+async fn author_atom(
+    name: &str,
+    asked: Conditional,
+    app: &State<App>,
+    config: &State<AppConfig>,
+    feeds: &State<Feeds>,
+) -> SiteResult<Feed> {
     let (author, posts, tags) = app::posts::feed_posts(app, FeedOf::Author(name)).await?;
     let username = author.map_or_else(|| name.to_owned(), |a| a.username);
     let b = base(config);
@@ -274,13 +378,18 @@ async fn author_atom(name: &str, asked: Conditional, app: &State<App>, config: &
         feed_url: format!("{b}/user/{}/feed.atom", encoded(&username)),
         page_url: format!("{b}/user/{}", encoded(&username)),
     };
-    let body = atom(config, about, &posts, &tags);
-    Ok(Feed::new(ContentType::new("application", "atom+xml"), body, last_change(&posts), &asked))
+    Ok(feeds.answer(Format::Atom, config, about, &posts, &tags, &asked))
 }
 
 /// A tag's newest posts as Atom; 404 for a tag no visible post has.
 #[get("/tag/<name>/feed.atom")]
-async fn tag_atom(name: &str, asked: Conditional, app: &State<App>, config: &State<AppConfig>) -> SiteResult<Feed> {
+async fn tag_atom(
+    name: &str,
+    asked: Conditional,
+    app: &State<App>,
+    config: &State<AppConfig>,
+    feeds: &State<Feeds>,
+) -> SiteResult<Feed> {
     let (_, posts, tags) = app::posts::feed_posts(app, FeedOf::Tag(name)).await?;
     let b = base(config);
     let about = About {
@@ -288,6 +397,5 @@ async fn tag_atom(name: &str, asked: Conditional, app: &State<App>, config: &Sta
         feed_url: format!("{b}/tag/{}/feed.atom", encoded(name)),
         page_url: format!("{b}/tag/{}", encoded(name)),
     };
-    let body = atom(config, about, &posts, &tags);
-    Ok(Feed::new(ContentType::new("application", "atom+xml"), body, last_change(&posts), &asked))
+    Ok(feeds.answer(Format::Atom, config, about, &posts, &tags, &asked))
 }
