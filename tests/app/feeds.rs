@@ -111,6 +111,30 @@ async fn a_reader_who_has_the_feed_gets_304_until_it_changes() {
     assert_eq!(other.status, Status::Ok);
 }
 
+/// Feeds are kept by what they show: a body rendered again (`gazette rerender`, which leaves the
+/// post's update time alone) is in the next feed, under a new validator.
+#[rocket::async_test]
+async fn a_body_rendered_again_is_in_the_next_feed() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let fields = [("title", "Rendered"), ("content", "Some **bold** words.")];
+    alice.post_form("/post/new", &fields).await;
+    let id = app.post_count().await as i64;
+    let mut reader = app.browser();
+    let first = reader.get("/feed.atom").await;
+    assert!(first.body.contains("&lt;strong&gt;bold&lt;/strong&gt;"), "{}", first.body);
+    let rendered = persistence::posts::Rendered {
+        format: "markdown".into(),
+        html: Some("<p>Some <em>new</em> words.</p>".into()),
+        excerpt: "Some new words.".into(),
+        words: 3,
+    };
+    persistence::posts::set_rendered(&app.db, id, rendered).await.unwrap();
+    let again = reader.get("/feed.atom").await;
+    assert!(again.body.contains("&lt;em&gt;new&lt;/em&gt;") && !again.body.contains("bold&lt;"), "{}", again.body);
+    assert_ne!(again.header("ETag"), first.header("ETag"));
+}
+
 #[rocket::async_test]
 async fn a_feed_of_very_long_posts_stays_bounded_and_keeps_every_entry() {
     let app = TestApp::spawn().await;
