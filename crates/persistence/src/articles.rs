@@ -1,5 +1,5 @@
 //! Posts as the JSON API lists them: filtered by tag, author or a user's favourites, or the feed
-//! of the authors a user follows; newest first, with their authors, in one query per page.
+//! of the authors a user follows; newest first, with their authors.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
@@ -62,14 +62,22 @@ pub struct Filter {
 }
 
 fn select() -> Select<post::Entity> {
-    post::Entity::find()
-        .select_only()
+    select_and(crate::posts::Bodies::Loaded)
+}
+
+/// The articles' columns, with or without their bodies (lists show none: see
+/// [`crate::posts::Bodies`]; left out, `content` is empty).
+fn select_and(bodies: crate::posts::Bodies) -> Select<post::Entity> {
+    let select = match bodies {
+        crate::posts::Bodies::Loaded => post::Entity::find().select_only().column(post::Column::Content),
+        crate::posts::Bodies::Left => post::Entity::find().select_only().expr_as(Expr::val(""), "content"),
+    };
+    select
         .columns([
             post::Column::Id,
             post::Column::Slug,
             post::Column::Title,
             post::Column::Description,
-            post::Column::Content,
             post::Column::DatePosted,
             post::Column::UpdatedAt,
             post::Column::UserId,
@@ -166,15 +174,47 @@ pub async fn list(
             .offset(offset)
     };
     if !everything {
-        let count = filtered(post::Entity::find(), filter).count(db).await?;
+        // The page's ids first, from indexes alone, then those few rows with their authors and
+        // favourite counts: selecting the rows at once had the database make every matching row
+        // (a tag's 2,667 of 10,000, with a count of favourites each) before sorting them.
+        let tag_only = filter.author.is_none() && filter.favorited_by.is_none() && filter.followed_by.is_none();
+        let of_tag = |tag: &str| {
+            post_tag::Entity::find().filter(post_tag::Column::Tag.eq(tag)).filter(post_tag::Column::Visible.eq(true))
+        };
+        let count = match filter.tag.as_deref().filter(|_| tag_only) {
+            // A tag's rows carry their post's visibility and publish time (kept by triggers).
+            Some(tag) => of_tag(tag).count(db).await?,
+            None => filtered(post::Entity::find(), filter).count(db).await?,
+        };
         if offset >= count || limit == 0 {
             return Ok((Vec::new(), count));
         }
-        return Ok((page(select()).into_model::<ArticleRow>().all(db).await?, count));
+        let ids: Vec<i64> = match filter.tag.as_deref().filter(|_| tag_only) {
+            Some(tag) => {
+                of_tag(tag)
+                    .select_only()
+                    .column(post_tag::Column::PostId)
+                    .order_by_desc(post_tag::Column::DatePosted)
+                    .order_by_desc(post_tag::Column::PostId)
+                    .limit(limit)
+                    .offset(offset)
+                    .into_tuple()
+                    .all(db)
+                    .await?
+            }
+            None => page(post::Entity::find().select_only().column(post::Column::Id)).into_tuple().all(db).await?,
+        };
+        let rows = select_and(crate::posts::Bodies::Left)
+            .filter(post::Column::Id.is_in(ids.iter().copied()))
+            .into_model::<ArticleRow>()
+            .all(db)
+            .await?;
+        return Ok((crate::posts::in_order(rows, &ids, |a| a.id), count));
     }
     // Everything: the count of all posts (kept by triggers) rides along on each row.
-    let statement =
-        page(select()).expr_as(crate::posts::post_total(Expr::val(0i64)), "total").build(db.get_database_backend());
+    let statement = page(select_and(crate::posts::Bodies::Left))
+        .expr_as(crate::posts::post_total(Expr::val(0i64)), "total")
+        .build(db.get_database_backend());
     let found = db.query_all_raw(statement).await?;
     let mut rows = Vec::with_capacity(found.len());
     let mut count = None;

@@ -93,26 +93,45 @@ pub(crate) const fn visible_sql() -> &'static str {
     "posts.state = 'published'"
 }
 
+/// Whether a query of posts brings their bodies (a post's page, feeds, search snippets) or
+/// leaves them out: a listing shows summaries, and a body with its HTML is kilobytes a post that
+/// the database would copy, and the server decode, for nothing. Left out, `content` is empty and
+/// `body_html` none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    /// With `content` and `body_html`.
+    Loaded,
+    /// Without them.
+    Left,
+}
+
 fn with_author() -> Select<post::Entity> {
-    post::Entity::find()
-        .select_only()
-        .columns([
-            post::Column::Id,
-            post::Column::Title,
-            post::Column::Content,
-            post::Column::DatePosted,
-            post::Column::UpdatedAt,
-            post::Column::UserId,
-            post::Column::Slug,
-            post::Column::Description,
-            post::Column::Format,
-            post::Column::BodyHtml,
-            post::Column::Excerpt,
-            post::Column::WordCount,
-            post::Column::State,
-            post::Column::CommentsClosed,
-            post::Column::CommentsVersion,
-        ])
+    with_author_and(Bodies::Loaded)
+}
+
+fn with_author_and(bodies: Bodies) -> Select<post::Entity> {
+    let mut select = post::Entity::find().select_only().columns([
+        post::Column::Id,
+        post::Column::Title,
+        post::Column::DatePosted,
+        post::Column::UpdatedAt,
+        post::Column::UserId,
+        post::Column::Slug,
+        post::Column::Description,
+        post::Column::Format,
+        post::Column::Excerpt,
+        post::Column::WordCount,
+        post::Column::State,
+        post::Column::CommentsClosed,
+        post::Column::CommentsVersion,
+    ]);
+    select = match bodies {
+        Bodies::Loaded => select.columns([post::Column::Content, post::Column::BodyHtml]),
+        Bodies::Left => {
+            select.expr_as(Expr::val(""), "content").expr_as(Expr::val(Option::<String>::None), "body_html")
+        }
+    };
+    select
         .column_as(user::Column::Username, "author_username")
         .column_as(user::Column::ImageFile, "author_image_file")
         .join(JoinType::InnerJoin, post::Relation::User.def())
@@ -244,7 +263,7 @@ pub async fn list_newest(
     if let Some(user_id) = author {
         ids.and_where(post::Column::UserId.eq(user_id));
     }
-    with_author()
+    with_author_and(Bodies::Left)
         .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::DatePosted)
         .order_by_desc(post::Column::Id)
@@ -272,6 +291,7 @@ pub async fn newest_page(
     db: &impl ConnectionTrait,
     limit: u64,
     offset: u64,
+    bodies: Bodies,
 ) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
     let ids = Query::select()
         .column(post::Column::Id)
@@ -282,7 +302,7 @@ pub async fn newest_page(
         .limit(limit)
         .offset(offset)
         .to_owned();
-    let statement = with_author()
+    let statement = with_author_and(bodies)
         .expr_as(post_total(Expr::val(0i64)), "total")
         .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::DatePosted)
@@ -343,14 +363,15 @@ pub async fn author_page(
     for (expr, name) in [
         post_column(post::Column::Id, "id"),
         post_column(post::Column::Title, "title"),
-        post_column(post::Column::Content, "content"),
         post_column(post::Column::DatePosted, "date_posted"),
         post_column(post::Column::UpdatedAt, "updated_at"),
         post_column(post::Column::UserId, "user_id"),
         post_column(post::Column::Slug, "slug"),
         post_column(post::Column::Description, "description"),
         post_column(post::Column::Format, "format"),
-        post_column(post::Column::BodyHtml, "body_html"),
+        // A listing: without the bodies (see `Bodies`).
+        (Expr::val(""), "post_content".to_owned()),
+        (Expr::val(Option::<String>::None), "post_body_html".to_owned()),
         post_column(post::Column::Excerpt, "excerpt"),
         post_column(post::Column::WordCount, "word_count"),
         post_column(post::Column::State, "state"),
@@ -463,6 +484,7 @@ pub async fn tagged_page(
     tag: &str,
     limit: u64,
     offset: u64,
+    bodies: Bodies,
 ) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
     use crate::entity::post_tag;
     // A tag's rows carry their post's visibility and publish time (kept by triggers): the page
@@ -481,7 +503,7 @@ pub async fn tagged_page(
         .limit(limit)
         .offset(offset)
         .into_query();
-    let rows = with_author()
+    let rows = with_author_and(bodies)
         .filter(visible())
         .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::DatePosted)
@@ -537,17 +559,26 @@ async fn visible_page(
     if offset >= total {
         return Ok((Vec::new(), total));
     }
-    let rows = with_author()
+    // The page's ids from the indexes first, then those rows: selecting the rows at once made
+    // every matching row before sorting them.
+    let ids: Vec<i64> = post::Entity::find()
+        .select_only()
+        .column(post::Column::Id)
         .filter(visible())
         .filter(condition)
         .order_by_desc(post::Column::DatePosted)
         .order_by_desc(post::Column::Id)
         .limit(limit)
         .offset(offset)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let rows = with_author_and(Bodies::Left)
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
         .into_model::<PostWithAuthor>()
         .all(db)
         .await?;
-    Ok((rows, total))
+    Ok((in_order(rows, &ids, |p| p.id), total))
 }
 
 /// A page of `author`'s drafts and scheduled posts, the latest saved first, and how many there
@@ -568,7 +599,7 @@ pub async fn unpublished_page(
         return Ok((Vec::new(), total));
     }
     let ids = unpublished().select_only().column(post::Column::Id).into_query();
-    let rows = with_author()
+    let rows = with_author_and(Bodies::Left)
         .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::UpdatedAt)
         .order_by_desc(post::Column::Id)

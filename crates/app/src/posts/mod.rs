@@ -9,6 +9,7 @@ use std::sync::atomic::Ordering;
 mod render;
 
 use domain::{Content, Intent, PageNumber, Pagination, PostFormat, PostState, Publication, Title};
+use persistence::posts::Bodies;
 
 pub(crate) use render::{comment as render_comment, render};
 
@@ -256,7 +257,7 @@ pub async fn home_page(app: &App, page: Option<&str>) -> AppResult<(Vec<Post>, P
     // the last count seen (only speed depends on it, not what the page shows).
     let newer_half = offset == 0 || offset <= hint.load(Ordering::Relaxed) / 2;
     let (rows, total) = if newer_half {
-        let (rows, total) = persistence::posts::newest_page(db, per_page, offset).await?;
+        let (rows, total) = persistence::posts::newest_page(db, per_page, offset, Bodies::Left).await?;
         // An empty page: past the end (or an empty blog on page 1).
         if rows.is_empty() && offset > 0 {
             return Err(AppError::NotFound("page"));
@@ -298,7 +299,7 @@ pub async fn tag_page(app: &App, tag: &str, page: Option<&str>) -> AppResult<(Ve
     let page = PageNumber::parse(page).map_err(|_| AppError::NotFound("page"))?;
     let per_page = app.settings().posts_per_page;
     let offset = page.offset(per_page);
-    let (rows, total) = persistence::posts::tagged_page(app.db(), tag, per_page, offset).await?;
+    let (rows, total) = persistence::posts::tagged_page(app.db(), tag, per_page, offset, Bodies::Left).await?;
     if total == 0 {
         return Err(AppError::NotFound("tag"));
     }
@@ -439,14 +440,14 @@ pub async fn feed_posts(
 ) -> AppResult<(Option<User>, Vec<Post>, std::collections::HashMap<i64, Vec<String>>)> {
     let db = app.db();
     let (author, rows) = match of {
-        FeedOf::Site => (None, persistence::posts::newest_page(db, FEED_POSTS, 0).await?.0),
+        FeedOf::Site => (None, persistence::posts::newest_page(db, FEED_POSTS, 0, Bodies::Loaded).await?.0),
         FeedOf::Author(name) => {
             let (author, rows, _) =
                 persistence::posts::author_page(db, name, FEED_POSTS, 0).await?.ok_or(AppError::NotFound("account"))?;
             (Some(author), rows)
         }
         FeedOf::Tag(tag) => {
-            let (rows, total) = persistence::posts::tagged_page(db, tag, FEED_POSTS, 0).await?;
+            let (rows, total) = persistence::posts::tagged_page(db, tag, FEED_POSTS, 0, Bodies::Loaded).await?;
             if total == 0 {
                 return Err(AppError::NotFound("tag"));
             }
