@@ -146,13 +146,11 @@ peak_rss_mib() {
   awk '/VmHWM/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER/status"
 }
 
-# The highest peak RSS of every server the benchmark started.
-PEAK_RSS=0
+# The peak RSS of the server now running, kept in $OUT/peaks (the report takes the highest).
+: >"$OUT/peaks"
 note_peak_rss() {
-  local rss
-  rss=$(peak_rss_mib)
-  PEAK_RSS=$(awk -v a="$PEAK_RSS" -v b="$rss" 'BEGIN { print (b > a) ? b : a }')
-  echo "$rss"
+  peak_rss_mib | tee -a "$OUT/peaks"
+  echo >>"$OUT/peaks"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -166,7 +164,8 @@ api_token() {
   token=$(curl -fsS -H 'Content-Type: application/json' \
     -d "{\"user\":{\"email\":\"$1@example.com\",\"password\":\"gazette-demo\"}}" "$BASE/api/users/login" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["user"]["token"])')
-  for n in $(seq 3 12); do
+  for n in $(seq 3 13); do
+    [ "demo$n" = "$1" ] && continue
     curl -fsS -o /dev/null -X POST -H "Authorization: Token $token" "$BASE/api/profiles/demo$n/follow"
   done
   echo "$token"
@@ -205,7 +204,7 @@ end
 local n = 0
 request = function()
   n = n + 1
-  local body = string.format('{"article":{"title":"Written under load %s-%d-%d","description":"A post the benchmark wrote","body":"Some **Markdown** words, as posts have them, with [a link](https://example.org).\\n\\n## A heading\\n\\n- one point\\n- another point\\n\\nAnd a closing paragraph of a few more words.","tagList":["bench","rust"]}}', "$(date +%s)", thread_no, n)
+  local body = string.format('{"article":{"title":"Written under load %s-%d-%d","description":"A post the benchmark wrote","body":"Some **Markdown** words, as posts have them, with [a link](https://example.org).\\\\n\\\\n## A heading\\\\n\\\\n- one point\\\\n- another point\\\\n\\\\nAnd a closing paragraph of a few more words.","tagList":["bench","rust"]}}', "$(date +%s)", thread_no, n)
   return wrk.format("POST", "/api/articles", { ["Content-Type"] = "application/json", ["Authorization"] = "Token $token" }, body)
 end
 LUA
@@ -327,12 +326,16 @@ ROWS+=("| POST /api/articles from $CONNECTIONS connections (with tags) | $sqlite
 row 'GET / at ~2,000 views/s during the writes' "$sqlite_write_views"
 RSS_WRITES=$(note_peak_rss)
 
-# PostgreSQL: the machine's server, default settings; a database seeded afresh each run.
+# PostgreSQL: the machine's server, default settings; a database seeded afresh each run. The
+# server connects through PostgreSQL's Unix socket, as it should on one machine (over TCP to
+# 127.0.0.1 the connections negotiate TLS: GET / 2,457 -> 2,028 req/s, and 1,756 with TLS).
 PG_SERVER="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
+PG_SOCKET="${BENCH_PG_SOCKET:-/var/run/postgresql}"
 if [ -z "${SKIP_POSTGRES:-}" ] && psql "$PG_SERVER/postgres" -qAtc 'select 1' >/dev/null 2>&1; then
   stop_server
   psql "$PG_SERVER/postgres" -qc 'DROP DATABASE IF EXISTS gazette_bench' -c 'CREATE DATABASE gazette_bench' >/dev/null
-  PG_URL="$PG_SERVER/gazette_bench"
+  PG_URL="postgres://postgres@localhost/gazette_bench?host=$PG_SOCKET"
+  [ -S "$PG_SOCKET/.s.PGSQL.5432" ] || PG_URL="$PG_SERVER/gazette_bench"
   rm -rf "$OUT/data-pg" && mkdir -p "$OUT/data-pg"
   echo "seeding 10000 posts into PostgreSQL" >&2
   pg_start=$SECONDS
@@ -441,5 +444,5 @@ target() {
     echo "| Peak RSS, 1,000,000 posts (MiB) | $RSS_1M | |"
   fi
   echo "| Peak RSS, 10,000 posts; during the writes; PostgreSQL (MiB) | $RSS_10K; $RSS_WRITES; ${RSS_PG:-} | |"
-  target 'Peak RSS through the whole benchmark (MiB)' "$PEAK_RSS" "≤" 50
+  target 'Peak RSS through the whole benchmark (MiB)' "$(sort -n "$OUT/peaks" | tail -n1)" "≤" 50
 } | tee "$OUT/report.md"

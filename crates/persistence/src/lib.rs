@@ -45,7 +45,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-        });
+        })
+        // PostgreSQL plans a prepared statement afresh at every execution while it finds its
+        // generic plan costlier than the custom ones, which for the listing's `LIMIT $n OFFSET $m`
+        // it always does: 0.6 ms of planning for 0.1 ms of work, on every page view. Gazette's
+        // queries are index lookups and ranges whose best plan does not hang on the values: plan
+        // each once per connection.
+        .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]));
     // Pinging a connection before every use doubled the round trips of each query. An SQLite
     // connection cannot go stale; a PostgreSQL one is checked only after 30 s unused.
     if sqlite {
@@ -68,12 +74,14 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     .await
 }
 
-/// Brings PostgreSQL's planner statistics up to date (after a bulk load: autovacuum would take
-/// its time, and until then the planner guesses from an empty table). SQLite keeps none unless
-/// asked, and its planner is left to its own rules.
+/// After a bulk load on PostgreSQL: brings the planner's statistics up to date (until then it
+/// guesses from an empty table) and marks the tables' pages all-visible, so that listings are
+/// read from their indexes alone (before, `?page=1000` fetched 9,417 rows from the table to skip
+/// 4,995: 12.5 ms, then 1.7 ms). Autovacuum would do both, in its own time. SQLite keeps no
+/// statistics unless asked, and its planner is left to its own rules.
 pub async fn analyze(db: &DatabaseConnection) -> Result<(), DbErr> {
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        db.execute_unprepared("ANALYZE").await?;
+        db.execute_unprepared("VACUUM (ANALYZE)").await?;
     }
     Ok(())
 }
