@@ -2,7 +2,8 @@
 //! whichever of the two the client accepts and prefers (brotli on a tie), when they are large
 //! enough to gain from it. Static files are compressed once, when the server starts (see
 //! [`crate::routes::files`]); readers' remembered pages once per page (see [`crate::views`]);
-//! everything else as it is sent, by the [`stage`] fairing. Every compressible answer says
+//! everything else as it is sent, by the [`stage`] fairing, but for pages that carry the
+//! visitor's form token ([`Uncompressed`]). Every compressible answer says
 //! `Vary: Accept-Encoding`, so that no cache hands brotli to a client that asked for none.
 
 use std::io::Write;
@@ -202,6 +203,12 @@ fn weaken_etag(response: &mut Response<'_>) {
     }
 }
 
+/// Set in a request's local cache by an answer that must go out as it is: a page carrying the
+/// visitor's form token. Compressed, such a page would let someone who sees the encrypted
+/// lengths of the visitor's answers, and can make their browser ask for pages that echo chosen
+/// text (a search), guess the token a character at a time (the BREACH attack).
+pub struct Uncompressed(pub bool);
+
 /// Compresses the answers nobody compressed before (see the module's documentation).
 pub fn stage() -> AdHoc {
     AdHoc::on_response("Compression", |req, response| Box::pin(compress(req, response)))
@@ -212,6 +219,9 @@ async fn compress(req: &Request<'_>, response: &mut Response<'_>) {
         return;
     }
     vary(response);
+    if req.local_cache(|| Uncompressed(false)).0 {
+        return;
+    }
     let Some(encoding) = Encoding::negotiate(req.headers().get_one("Accept-Encoding")) else { return };
     if req.method() == Method::Head || matches!(response.status(), Status::NoContent | Status::NotModified) {
         return;

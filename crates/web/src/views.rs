@@ -29,7 +29,7 @@ use serde_json::Value;
 use crate::assets::Assets;
 #[cfg(test)]
 use crate::compression::Encoding;
-use crate::compression::Shared;
+use crate::compression::{self, Shared};
 use crate::config::AppConfig;
 use siphasher::sip128::{Hasher128, SipHasher13};
 
@@ -87,11 +87,13 @@ pub struct Rendered {
     html: Arc<[u8]>,
     /// Remembered, and the same for every visitor of its context: its compressed forms are kept.
     shared: Option<Shared>,
+    /// Carries the visitor's form token: sent uncompressed (see [`compression::Uncompressed`]).
+    token: bool,
 }
 
 impl Rendered {
     fn new(html: Arc<[u8]>, shared: bool) -> Self {
-        Rendered { shared: shared.then(|| Shared::new(Arc::clone(&html))), html }
+        Rendered { shared: shared.then(|| Shared::new(Arc::clone(&html))), html, token: false }
     }
 
     /// The bytes to send to a client taking `encoding`, and their coding: a remembered page in
@@ -112,7 +114,9 @@ impl Rendered {
         if !html.contains(placeholder) {
             return self;
         }
-        Arc::new(Rendered::new(Arc::from(html.replace(placeholder, token).into_bytes()), false))
+        let mut page = Rendered::new(Arc::from(html.replace(placeholder, token).into_bytes()), false);
+        page.token = true;
+        Arc::new(page)
     }
 }
 
@@ -307,6 +311,9 @@ impl<'r> Responder<'r, 'static> for Page {
             log::error!("page {}: {e:?}", self.name);
             Status::InternalServerError
         })?;
+        if page.token {
+            req.local_cache(|| compression::Uncompressed(true));
+        }
         let mut answer = Response::build();
         answer.header(ContentType::HTML);
         Ok(match &page.shared {
