@@ -178,30 +178,15 @@ pub async fn list(
         // favourite counts: selecting the rows at once had the database make every matching row
         // (a tag's 2,667 of 10,000, with a count of favourites each) before sorting them.
         let tag_only = filter.author.is_none() && filter.favorited_by.is_none() && filter.followed_by.is_none();
-        let of_tag = |tag: &str| {
-            post_tag::Entity::find().filter(post_tag::Column::Tag.eq(tag)).filter(post_tag::Column::Visible.eq(true))
-        };
         let count = match filter.tag.as_deref().filter(|_| tag_only) {
-            // A tag's rows carry their post's visibility and publish time (kept by triggers).
-            Some(tag) => of_tag(tag).count(db).await?,
+            Some(tag) => crate::posts::of_tag(tag).count(db).await?,
             None => filtered(post::Entity::find(), filter).count(db).await?,
         };
         if offset >= count || limit == 0 {
             return Ok((Vec::new(), count));
         }
         let ids: Vec<i64> = match filter.tag.as_deref().filter(|_| tag_only) {
-            Some(tag) => {
-                of_tag(tag)
-                    .select_only()
-                    .column(post_tag::Column::PostId)
-                    .order_by_desc(post_tag::Column::DatePosted)
-                    .order_by_desc(post_tag::Column::PostId)
-                    .limit(limit)
-                    .offset(offset)
-                    .into_tuple()
-                    .all(db)
-                    .await?
-            }
+            Some(tag) => crate::posts::tag_page_ids(tag, limit, offset).into_tuple().all(db).await?,
             None => page(post::Entity::find().select_only().column(post::Column::Id)).into_tuple().all(db).await?,
         };
         let rows = select_and(crate::posts::Bodies::Left)

@@ -478,6 +478,26 @@ pub async fn max_id(db: &impl ConnectionTrait) -> Result<i64, DbErr> {
     Ok(last.unwrap_or(0))
 }
 
+/// The visible rows of `tag`. A tag's rows carry their post's visibility and publish time (kept
+/// by triggers): a page of them is one range of the (tag, visible, date_posted, post_id) index,
+/// whatever the tag.
+pub(crate) fn of_tag(tag: &str) -> Select<crate::entity::post_tag::Entity> {
+    use crate::entity::post_tag;
+    post_tag::Entity::find().filter(post_tag::Column::Tag.eq(tag)).filter(post_tag::Column::Visible.eq(true))
+}
+
+/// The ids of a page of `tag`'s visible posts, newest first.
+pub(crate) fn tag_page_ids(tag: &str, limit: u64, offset: u64) -> Select<crate::entity::post_tag::Entity> {
+    use crate::entity::post_tag;
+    of_tag(tag)
+        .select_only()
+        .column(post_tag::Column::PostId)
+        .order_by_desc(post_tag::Column::DatePosted)
+        .order_by_desc(post_tag::Column::PostId)
+        .limit(limit)
+        .offset(offset)
+}
+
 /// A page of the visible posts with `tag`, newest first, and how many there are.
 pub async fn tagged_page(
     db: &impl ConnectionTrait,
@@ -486,23 +506,11 @@ pub async fn tagged_page(
     offset: u64,
     bodies: Bodies,
 ) -> Result<(Vec<PostWithAuthor>, u64), DbErr> {
-    use crate::entity::post_tag;
-    // A tag's rows carry their post's visibility and publish time (kept by triggers): the page
-    // is one range of the (tag, visible, date_posted, post_id) index, whatever the tag.
-    let of_tag =
-        || post_tag::Entity::find().filter(post_tag::Column::Tag.eq(tag)).filter(post_tag::Column::Visible.eq(true));
-    let total = sea_orm::PaginatorTrait::count(of_tag(), db).await?;
+    let total = sea_orm::PaginatorTrait::count(of_tag(tag), db).await?;
     if offset >= total {
         return Ok((Vec::new(), total));
     }
-    let ids = of_tag()
-        .select_only()
-        .column(post_tag::Column::PostId)
-        .order_by_desc(post_tag::Column::DatePosted)
-        .order_by_desc(post_tag::Column::PostId)
-        .limit(limit)
-        .offset(offset)
-        .into_query();
+    let ids = tag_page_ids(tag, limit, offset).into_query();
     let rows = with_author_and(bodies)
         .filter(visible())
         .filter(post::Column::Id.in_subquery(ids))
