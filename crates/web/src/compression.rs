@@ -232,29 +232,26 @@ async fn compress(req: &Request<'_>, response: &mut Response<'_>) {
     }
     let bytes = match response.body_mut().to_bytes().await {
         Ok(bytes) => bytes,
-        Err(e) => {
-            log::error!("reading an answer to compress it: {e}");
-            response.set_status(Status::InternalServerError);
-            response.set_sized_body(0, std::io::Cursor::new(Vec::new()));
-            return;
-        }
+        Err(e) => return fail(response, "reading an answer to compress it", &e),
     };
     let compressed = if bytes.len() <= INLINE_MAX {
         encoding.compress(&bytes, Effort::Quick)
     } else {
         match rocket::tokio::task::spawn_blocking(move || encoding.compress(&bytes, Effort::Quick)).await {
             Ok(compressed) => compressed,
-            Err(e) => {
-                log::error!("compressing an answer: {e}");
-                response.set_status(Status::InternalServerError);
-                response.set_sized_body(0, std::io::Cursor::new(Vec::new()));
-                return;
-            }
+            Err(e) => return fail(response, "compressing an answer", &e),
         }
     };
     response.set_header(Header::new("Content-Encoding", encoding.token()));
     weaken_etag(response);
     response.set_sized_body(compressed.len(), std::io::Cursor::new(compressed));
+}
+
+/// An answer whose body was lost on the way: 500, and nothing half-sent.
+fn fail(response: &mut Response<'_>, what: &str, error: &dyn std::fmt::Display) {
+    log::error!("{what}: {error}");
+    response.set_status(Status::InternalServerError);
+    response.set_sized_body(0, std::io::Cursor::new(Vec::new()));
 }
 
 #[cfg(test)]
