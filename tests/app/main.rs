@@ -18,6 +18,7 @@ mod posts;
 mod production;
 mod realworld;
 mod realworld_limits;
+mod replay;
 mod revisions;
 mod search;
 mod seo;

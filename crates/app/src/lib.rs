@@ -105,6 +105,8 @@ struct Inner {
     listing_hint: std::sync::atomic::AtomicU64,
     /// Pages of comments as visitors see them, under their post's comments version.
     comment_pages: comments::PageCache,
+    /// See [`App::data_version`].
+    changes: persistence::changes::Changes,
 }
 
 impl App {
@@ -120,7 +122,11 @@ impl App {
         let outbox = Outbox::new(&settings.mail)?;
         let keys = SigningKeys::derive(secret);
         let comment_pages = comments::PageCache::new();
-        let inner = Inner { db, passwords, keys, outbox, settings, listing_hint: Default::default(), comment_pages };
+        let changes = persistence::changes::Changes::open(&db, &settings.database_url)
+            .await
+            .map_err(|e| AppError::internal(format!("cannot watch the database: {e}")))?;
+        let inner =
+            Inner { db, passwords, keys, outbox, settings, listing_hint: Default::default(), comment_pages, changes };
         Ok(Self { inner: Arc::new(inner) })
     }
 
@@ -158,6 +164,13 @@ impl App {
     /// The clock the use cases read.
     pub fn clock(&self) -> &Clock {
         &self.inner.settings.clock
+    }
+
+    /// A number that moves on whenever a change to the database is committed, by this process or
+    /// any other: whatever was read under one number may be out of date under the next; under
+    /// the same number, nothing has changed (see `persistence::changes`).
+    pub async fn data_version(&self) -> AppResult<u64> {
+        Ok(self.inner.changes.version(self.db()).await?)
     }
 
     /// The settings it was opened with.

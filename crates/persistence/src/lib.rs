@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod articles;
+pub mod changes;
 pub mod comments;
 mod entity;
 pub mod images;
@@ -27,16 +28,22 @@ pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbEr
 
 /// Opens a connection pool. For an SQLite file the folder is created and the file too.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {
-    let url = prepare_sqlite_url(url)?;
     let sqlite = url.starts_with("sqlite:");
     let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) as u32;
+    // SQLite runs one writer at a time and readers on the CPU: a few connections per core is all
+    // it can use. A PostgreSQL pool per instance stays well under the server's
+    // `max_connections` (100 by default) with several instances.
+    connect_sized(url, if sqlite { (cores * 2).clamp(4, 16) } else { 10 }).await
+}
+
+/// [`connect`], with at most `max` connections.
+async fn connect_sized(url: &str, max: u32) -> Result<DatabaseConnection, DbErr> {
+    let url = prepare_sqlite_url(url)?;
+    let sqlite = url.starts_with("sqlite:");
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
-        // SQLite runs one writer at a time and readers on the CPU: a few connections per core is
-        // all it can use. A PostgreSQL pool per instance stays well under the server's
-        // `max_connections` (100 by default) with several instances.
-        .max_connections(if sqlite { (cores * 2).clamp(4, 16) } else { 10 })
+        .max_connections(max)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(10))
         // Readers keep reading while a writer writes, and a busy database waits instead of failing.

@@ -148,8 +148,14 @@ impl Shared {
 
     /// An answer with these bytes in the coding `req` takes best, marked as varying by it; a
     /// compressed answer's `ETag`, if it has one, made weak.
+    /// An answer being made to be kept is made uncompressed ([`crate::replay`]).
     pub fn respond(&self, req: &Request<'_>, mut answer: rocket::response::Builder<'static>) -> Response<'static> {
-        let (bytes, encoding) = self.encoded(Encoding::negotiate(req.headers().get_one("Accept-Encoding")));
+        let taken = if crate::replay::recording(req) {
+            None
+        } else {
+            Encoding::negotiate(req.headers().get_one("Accept-Encoding"))
+        };
+        let (bytes, encoding) = self.encoded(taken);
         if let Some(encoding) = encoding {
             answer.header(Header::new("Content-Encoding", encoding.token()));
         }
@@ -197,7 +203,7 @@ pub fn vary(response: &mut Response<'_>) {
 
 /// A strong validator stays with the bytes it was made from: once they are compressed, the
 /// answer's `ETag` becomes weak (`W/"…"`), which `If-None-Match` still matches.
-fn weaken_etag(response: &mut Response<'_>) {
+pub fn weaken_etag(response: &mut Response<'_>) {
     if let Some(tag) = response.headers().get_one("ETag").filter(|t| !t.starts_with("W/")).map(str::to_owned) {
         response.set_header(Header::new("ETag", format!("W/{tag}")));
     }
@@ -248,7 +254,7 @@ async fn compress(req: &Request<'_>, response: &mut Response<'_>) {
 }
 
 /// An answer whose body was lost on the way: 500, and nothing half-sent.
-fn fail(response: &mut Response<'_>, what: &str, error: &dyn std::fmt::Display) {
+pub fn fail(response: &mut Response<'_>, what: &str, error: &dyn std::fmt::Display) {
     log::error!("{what}: {error}");
     response.set_status(Status::InternalServerError);
     response.set_sized_body(0, std::io::Cursor::new(Vec::new()));

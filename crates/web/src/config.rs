@@ -67,6 +67,10 @@ pub struct AppConfig {
     /// Deliver mail in the background. Off, mail waits in the outbox (tests deliver it
     /// themselves).
     pub mail_worker: bool,
+    /// How long a reader's page or a program's answer is replayed to the same visitor while
+    /// nothing changes on this server, in milliseconds (see `crate::replay`); another server of
+    /// the same site shows this one's changes after at most this long. 0 keeps none.
+    pub page_memory_ms: u64,
 }
 
 impl Default for AppConfig {
@@ -95,6 +99,7 @@ impl Default for AppConfig {
             api_expose_reset_token: false,
             auth_api: true,
             mail_worker: true,
+            page_memory_ms: 1000,
         }
     }
 }

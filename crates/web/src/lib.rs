@@ -11,6 +11,7 @@ mod guards;
 mod headers;
 mod layout;
 mod preview;
+mod replay;
 mod routes;
 mod views;
 
@@ -30,6 +31,7 @@ pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {
         .attach(routes::auth::stage())
         .attach(routes::api::stage())
         .attach(headers::cors())
+        .attach(replay::stage())
         .attach(compression::stage())
         .attach(catchers::stage())
         .attach(headers::stage())

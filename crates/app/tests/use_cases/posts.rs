@@ -234,3 +234,25 @@ async fn a_post_from_before_versions_keeps_its_old_state_as_version_1_at_its_fir
         versions.iter().map(|v| (v.number, v.snapshot.title.as_str(), v.snapshot.tags.clone())).collect();
     assert_eq!(seen, [(2, "New", vec![]), (1, "Old", vec!["kept".to_owned()])]);
 }
+
+#[tokio::test]
+async fn the_data_version_stays_while_nothing_is_written_and_moves_with_every_write_from_anywhere() {
+    let f = Fixture::new().await;
+    let alice = f.account("alice").await;
+    let first = f.app.data_version().await.unwrap();
+    let read = posts::home_page(&f.app, None).await.unwrap();
+    assert!(read.0.is_empty());
+    assert_eq!(f.app.data_version().await.unwrap(), first, "reading changes nothing");
+
+    let id = posts::create(&f.app, &alice, post("Hello", &["rust"])).await.unwrap().id;
+    let second = f.app.data_version().await.unwrap();
+    assert_ne!(second, first);
+    assert_eq!(f.app.data_version().await.unwrap(), second);
+
+    // Another process's connection: a change it commits moves the number too.
+    let elsewhere = persistence::connect(&f.app.settings().database_url).await.unwrap();
+    assert!(persistence::posts::delete(&elsewhere, id).await.unwrap());
+    let third = f.app.data_version().await.unwrap();
+    assert_ne!(third, second);
+    assert_ne!(third, first);
+}

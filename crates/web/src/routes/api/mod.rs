@@ -28,7 +28,7 @@ pub fn stage() -> rocket::fairing::AdHoc {
         let spec =
             super::openapi::Spec::new(config.map_or("/", |c| c.public_url.as_str()), config.is_none_or(|c| c.auth_api));
         let mut mounted = routes![preflight, super::openapi::document];
-        mounted.extend(operations());
+        mounted.extend(crate::replay::remember(operations()));
         rocket.manage(spec).mount("/api", mounted)
     })
 }

@@ -22,10 +22,11 @@ use siphasher::sip128::{Hasher128, SipHasher13};
 use super::SiteResult;
 use crate::compression::Shared;
 use crate::config::AppConfig;
+use crate::replay::remember;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Feeds", |rocket| async {
-        rocket.manage(Feeds::new()).mount("/", routes![site_atom, site_rss, author_atom, tag_atom])
+        rocket.manage(Feeds::new()).mount("/", remember(routes![site_atom, site_rss, author_atom, tag_atom]))
     })
 }
 

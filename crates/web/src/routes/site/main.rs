@@ -17,11 +17,15 @@ use serde::Serialize;
 use super::SiteResult;
 use crate::guards::CurrentUser;
 use crate::layout::{Layout, PostView};
+use crate::replay::remember;
 use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Main", |rocket| async {
-        rocket.mount("/", routes![index, about, healthz, tag, tags, following, search]).mount("/home", routes![index])
+        rocket
+            .mount("/", remember(routes![index, about, tag, tags, following, search]))
+            .mount("/", routes![healthz])
+            .mount("/home", remember(routes![index]))
     })
 }
 

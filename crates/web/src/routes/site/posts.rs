@@ -15,14 +15,17 @@ use crate::csrf::{CsrfForm, FormRejection};
 use crate::forms::{Confirm, FieldErrors};
 use crate::guards::CurrentUser;
 use crate::layout::{Layout, PostView};
+use crate::replay::remember;
 use crate::views::{Page, Views};
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Posts", |rocket| async {
-        rocket.mount(
-            "/",
-            routes![new, create, show, edit, update, delete, drafts, history, version, restore, favorite, unfavorite],
-        )
+        rocket
+            .mount(
+                "/",
+                routes![new, create, edit, update, delete, drafts, history, version, restore, favorite, unfavorite],
+            )
+            .mount("/", remember(routes![show]))
     })
 }
 

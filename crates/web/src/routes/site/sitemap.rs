@@ -18,12 +18,13 @@ use rocket::{State, get, routes};
 use super::{SiteError, SiteResult};
 use crate::config::AppConfig;
 use crate::layout::NOINDEX_PATHS;
+use crate::replay::remember;
 
 const SITEMAP_NS: &str = "http://www.sitemaps.org/schemas/sitemap/0.9";
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Sitemap", |rocket| async {
-        rocket.mount("/", routes![robots, sitemap, posts_part, authors_part, tags_part])
+        rocket.mount("/", remember(routes![robots, sitemap, posts_part, authors_part, tags_part]))
     })
 }
 

@@ -24,46 +24,45 @@ use crate::csrf::{CsrfForm, CsrfToken};
 use crate::forms::{Confirm, FieldErrors};
 use crate::guards::{self, CurrentUser, Guest};
 use crate::layout::Layout;
+use crate::replay::remember;
 use crate::views::Page;
 
 pub fn stage() -> AdHoc {
     AdHoc::on_ignite("Users", |rocket| async {
-        rocket.mount(
-            "/",
-            routes![
-                register_page,
-                register,
-                login_page,
-                login,
-                logout_page,
-                logout,
-                account::show,
-                account::update,
-                account::delete_own,
-                account::delete_user,
-                account::posts,
-                follows::follow,
-                follows::unfollow,
-                follows::followers,
-                follows::following,
-                follows::favorites,
-                password::reset_request_page,
-                password::reset_request,
-                password::reset_page,
-                password::reset,
-                password::change_page,
-                password::change,
-                password::change_done,
-                register_signed_in,
-                register_post_signed_in,
-                login_signed_in,
-                login_post_signed_in,
-                reset_request_signed_in,
-                reset_request_post_signed_in,
-                reset_signed_in,
-                reset_post_signed_in,
-            ],
-        )
+        rocket
+            .mount("/", remember(routes![account::posts, follows::followers, follows::following, follows::favorites]))
+            .mount(
+                "/",
+                routes![
+                    register_page,
+                    register,
+                    login_page,
+                    login,
+                    logout_page,
+                    logout,
+                    account::show,
+                    account::update,
+                    account::delete_own,
+                    account::delete_user,
+                    follows::follow,
+                    follows::unfollow,
+                    password::reset_request_page,
+                    password::reset_request,
+                    password::reset_page,
+                    password::reset,
+                    password::change_page,
+                    password::change,
+                    password::change_done,
+                    register_signed_in,
+                    register_post_signed_in,
+                    login_signed_in,
+                    login_post_signed_in,
+                    reset_request_signed_in,
+                    reset_request_post_signed_in,
+                    reset_signed_in,
+                    reset_post_signed_in,
+                ],
+            )
     })
 }
 

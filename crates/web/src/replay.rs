@@ -1,0 +1,245 @@
+//! Answers replayed: a reader who asks again for a page (or a program for an API answer) it was
+//! given a moment ago, while nothing has changed, gets the same answer again without its queries
+//! or its rendering.
+//!
+//! Only the routes that read and never write are mounted through [`remember`]. An answer is kept
+//! under everything in the request its handler may read: the address with its query, every
+//! cookie (the session's names the visitor), `Authorization`, `Accept`, `Accept-Language` and
+//! the conditional headers. Another visitor, another token or another cookie is another answer: one
+//! visitor's page is never another's. Answers that set a cookie (a form token made, a flash
+//! shown) or are neither 200 nor 304 are not kept.
+//!
+//! A kept answer is replayed only while the database has taken no change since it was made
+//! ([`App::data_version`], asked at every request: a change committed by this server, another
+//! server of the same site or the command line ends every kept answer at once), and for at most
+//! `page_memory_ms` by the app's clock, for what ends with time alone (a session, a token).
+
+use std::hash::Hash;
+use std::sync::Arc;
+
+use app::App;
+use rocket::fairing::{Fairing, Info, Kind};
+use rocket::http::{Header, Method, Status};
+use rocket::route::{Handler, Outcome, Route};
+use rocket::{Build, Data, Request, Response, Rocket};
+use siphasher::sip128::{Hasher128, SipHasher13};
+
+use crate::compression::{self, Shared, Uncompressed};
+use crate::config::AppConfig;
+
+/// Bytes of answers kept at most (the least used go first).
+const KEPT_BYTES: u64 = 4 * 1024 * 1024;
+/// An answer larger than this is not kept (a sitemap part).
+const ANSWER_MAX: usize = 256 * 1024;
+
+/// The request headers a handler may read, besides the address and the cookies.
+const VARY: &[&str] = &["Authorization", "Accept", "Accept-Language", "If-None-Match", "If-Modified-Since"];
+
+/// The kept answers; managed state.
+pub struct Answers {
+    kept: quick_cache::sync::Cache<u128, Arc<Kept>, KeptBytes>,
+    /// The hash key: chosen at random per process, so that nobody can aim at a collision.
+    keys: (u64, u64),
+    /// How long an answer is replayed at most, in milliseconds; 0 keeps none.
+    memory_ms: i64,
+}
+
+struct Kept {
+    status: Status,
+    headers: Vec<Header<'static>>,
+    body: Shared,
+    /// Carries a form token (see [`Uncompressed`]), or is no text: goes out as it is.
+    uncompressed: bool,
+    data_version: u64,
+    /// When it was made, in milliseconds by the app's clock.
+    made_ms: i64,
+}
+
+#[derive(Clone)]
+struct KeptBytes;
+
+impl quick_cache::Weighter<u128, Arc<Kept>> for KeptBytes {
+    /// Its body, a quarter more for the compressed forms, and its headers.
+    fn weight(&self, _: &u128, kept: &Arc<Kept>) -> u64 {
+        kept.body.bytes().len() as u64 * 5 / 4 + 64 * kept.headers.len() as u64 + 128
+    }
+}
+
+/// Set in a request's local cache while its answer is being made to be kept: what it will be
+/// kept under.
+struct Recording(Option<(u128, u64)>);
+
+/// Whether `req`'s answer is being made to be kept: it is then made uncompressed (it is
+/// compressed as it is sent, once for every replay).
+pub fn recording(req: &Request<'_>) -> bool {
+    req.local_cache(|| Recording(None)).0.is_some()
+}
+
+impl Answers {
+    pub fn new(memory_ms: u64) -> Self {
+        use rand::Rng;
+        let mut rng = rand::thread_rng();
+        Answers {
+            kept: quick_cache::sync::Cache::with_weighter(1024, KEPT_BYTES, KeptBytes),
+            keys: (rng.r#gen(), rng.r#gen()),
+            memory_ms: i64::try_from(memory_ms).unwrap_or(i64::MAX),
+        }
+    }
+
+    fn key(&self, req: &Request<'_>) -> u128 {
+        let mut hasher = SipHasher13::new_with_keys(self.keys.0, self.keys.1);
+        req.uri().path().as_str().hash(&mut hasher);
+        req.uri().query().map(|q| q.as_str()).hash(&mut hasher);
+        // The cookies as the handlers read them (a client's `Cookie` headers, parsed), in one
+        // order whatever order they came in.
+        let mut cookies: Vec<(&str, &str)> = req.cookies().iter().map(|c| (c.name(), c.value())).collect();
+        cookies.sort_unstable();
+        cookies.hash(&mut hasher);
+        for name in VARY {
+            for value in req.headers().get(name) {
+                name.hash(&mut hasher);
+                value.hash(&mut hasher);
+            }
+        }
+        hasher.finish128().as_u128()
+    }
+
+    fn fresh(&self, key: u128, data_version: u64, app: &App) -> Option<Arc<Kept>> {
+        let kept = self.kept.get(&key)?;
+        let age = app.clock().now().timestamp_millis() - kept.made_ms;
+        (kept.data_version == data_version && (0..self.memory_ms).contains(&age)).then_some(kept)
+    }
+}
+
+impl Kept {
+    /// This answer, for `req`: compressed as the client takes it (but a page with a form token).
+    fn replay(&self, req: &Request<'_>) -> Response<'static> {
+        let mut answer = Response::build();
+        answer.status(self.status);
+        for header in &self.headers {
+            answer.header_adjoin(header.clone());
+        }
+        if self.status == Status::NotModified {
+            return answer.finalize();
+        }
+        if self.uncompressed {
+            req.local_cache(|| Uncompressed(true));
+            let bytes = Arc::clone(self.body.bytes());
+            return answer.sized_body(bytes.len(), std::io::Cursor::new(bytes)).finalize();
+        }
+        self.body.respond(req, answer)
+    }
+}
+
+/// A handler whose answers are kept and replayed.
+#[derive(Clone)]
+struct Replayed(Box<dyn Handler>);
+
+#[rocket::async_trait]
+impl Handler for Replayed {
+    async fn handle<'r>(&self, req: &'r Request<'_>, data: Data<'r>) -> Outcome<'r> {
+        let (Some(answers), Some(app)) = (req.rocket().state::<Answers>(), req.rocket().state::<App>()) else {
+            return self.0.handle(req, data).await;
+        };
+        if req.method() != Method::Get || answers.memory_ms == 0 {
+            return self.0.handle(req, data).await;
+        }
+        // Asked before the handler reads anything: a change committed meanwhile moves it on, and
+        // the answer is then out of date as soon as it is kept.
+        let version = match app.data_version().await {
+            Ok(version) => version,
+            Err(e) => {
+                log::warn!("could not ask the database for changes: {e}");
+                return self.0.handle(req, data).await;
+            }
+        };
+        let key = answers.key(req);
+        if let Some(kept) = answers.fresh(key, version, app) {
+            return Outcome::Success(kept.replay(req));
+        }
+        req.local_cache(|| Recording(Some((key, version))));
+        self.0.handle(req, data).await
+    }
+}
+
+/// `routes`, whose GET answers are kept and replayed (see the module's documentation). Only
+/// routes that never write belong here.
+pub fn remember(routes: Vec<Route>) -> Vec<Route> {
+    routes
+        .into_iter()
+        .map(|mut route| {
+            if route.method == Method::Get {
+                route.handler = Box::new(Replayed(route.handler));
+            }
+            route
+        })
+        .collect()
+}
+
+/// Manages [`Answers`] and keeps the answers made to be kept. Attached before the compression
+/// fairing, it sees answers before they are compressed.
+pub fn stage() -> Stage {
+    Stage
+}
+
+pub struct Stage;
+
+#[rocket::async_trait]
+impl Fairing for Stage {
+    fn info(&self) -> Info {
+        Info { name: "Replayed answers", kind: Kind::Ignite | Kind::Response }
+    }
+
+    async fn on_ignite(&self, rocket: Rocket<Build>) -> rocket::fairing::Result {
+        let memory_ms = rocket.state::<AppConfig>().map_or(0, |c| c.page_memory_ms);
+        Ok(rocket.manage(Answers::new(memory_ms)))
+    }
+
+    async fn on_response<'r>(&self, req: &'r Request<'_>, response: &mut Response<'r>) {
+        keep(req, response).await
+    }
+}
+
+async fn keep(req: &Request<'_>, response: &mut Response<'_>) {
+    let Some((key, data_version)) = req.local_cache(|| Recording(None)).0 else { return };
+    let (Some(answers), Some(app)) = (req.rocket().state::<Answers>(), req.rocket().state::<App>()) else { return };
+    if !matches!(response.status(), Status::Ok | Status::NotModified)
+        || response.headers().contains("Set-Cookie")
+        || response.headers().contains("Content-Encoding")
+        || response.body().preset_size().is_none_or(|size| size > ANSWER_MAX)
+    {
+        return;
+    }
+    let bytes = match response.body_mut().to_bytes().await {
+        Ok(bytes) => bytes,
+        Err(e) => return compression::fail(response, "reading an answer to keep it", &e),
+    };
+    let kept = Arc::new(Kept {
+        status: response.status(),
+        headers: response
+            .headers()
+            .iter()
+            .map(|h| Header::new(h.name.as_str().to_owned(), h.value.into_owned()))
+            .collect(),
+        body: Shared::new(Arc::from(bytes)),
+        uncompressed: req.local_cache(|| Uncompressed(false)).0
+            || !response.content_type().is_some_and(|t| compression::compressible(&t)),
+        data_version,
+        made_ms: app.clock().now().timestamp_millis(),
+    });
+    answers.kept.insert(key, Arc::clone(&kept));
+    if kept.status == Status::NotModified {
+        return;
+    }
+    let (bytes, encoding) = if kept.uncompressed {
+        (Arc::clone(kept.body.bytes()), None)
+    } else {
+        kept.body.encoded(compression::Encoding::negotiate(req.headers().get_one("Accept-Encoding")))
+    };
+    if let Some(encoding) = encoding {
+        response.set_header(Header::new("Content-Encoding", encoding.token()));
+        compression::weaken_etag(response);
+        compression::vary(response);
+    }
+    response.set_sized_body(bytes.len(), std::io::Cursor::new(bytes));
+}
