@@ -112,15 +112,16 @@ wrk.body = "csrf_token=$token&email=demo1%40example.com&password=gazette-demo"
 LUA
 }
 
-# The session cookie of a signed-in demo user: their pages carry their name and form token, so
-# each of their page views is rendered for them (readers' pages may be served again as rendered).
+# The cookies a signed-in demo user's browser sends: the session, and the form token its first
+# page after logging in set (their pages carry their name and that token).
 session_cookie() {
   local jar="$OUT/session.jar" token
   rm -f "$jar"
   token=$(login_form_token "$jar")
   curl -fsS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$token" \
     --data-urlencode "email=demo2@example.com" --data-urlencode "password=gazette-demo" "$BASE/login"
-  awk '$6 == "session" { print $6 "=" $7 }' "$jar"
+  curl -fsS -o /dev/null -c "$jar" -b "$jar" "$BASE/"
+  awk '$6 == "session" || $6 == "csrf_token" { print $6 "=" $7 }' "$jar" | paste -sd ';' | sed 's/;/; /g'
 }
 
 # Logins wrk gave up on when it stopped are still queued for bcrypt: let them drain.

@@ -213,3 +213,25 @@ async fn a_message_is_shown_once_and_a_new_form_token_is_never_replayed() {
     assert!(a.set_cookie("csrf_token").is_some() && b.set_cookie("csrf_token").is_some());
     assert_ne!(a.input_value("csrf_token"), b.input_value("csrf_token"));
 }
+
+#[rocket::async_test]
+async fn an_answer_sent_again_carries_each_header_once_as_the_first_did() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    let post = alice.writes_post("Apples").await;
+    let mut reader = app.browser();
+    for uri in ["/".to_owned(), format!("/post/{post}"), "/feed.atom".into(), "/api/articles".into()] {
+        let first = reader.get(&uri).await;
+        let again = reader.get(&uri).await;
+        let names = |page: &Page| {
+            let mut names: Vec<String> = page.headers.iter().map(|(n, _)| n.clone()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names(&again), names(&first), "{uri}");
+        let mut unique = names(&again);
+        unique.dedup();
+        assert_eq!(unique, names(&again), "{uri}: a header twice");
+        assert_eq!(again.bytes, first.bytes, "{uri}");
+    }
+}

@@ -35,4 +35,5 @@ pub fn build(figment: rocket::figment::Figment) -> Rocket<Build> {
         .attach(compression::stage())
         .attach(catchers::stage())
         .attach(headers::stage())
+        .attach(compression::whole_bodies())
 }

@@ -66,13 +66,32 @@ impl quick_cache::Weighter<u128, Arc<Kept>> for KeptBytes {
 }
 
 /// Set in a request's local cache while its answer is being made to be kept: what it will be
-/// kept under.
-struct Recording(Option<(u128, u64)>);
+/// kept under, and the headers its handler set (those of the fairings are set again on every
+/// replay); none once its route has forwarded the request to another.
+struct Recording(std::sync::Mutex<Option<Making>>);
+
+#[derive(Clone)]
+struct Making {
+    key: u128,
+    data_version: u64,
+    headers: Vec<Header<'static>>,
+}
+
+impl Recording {
+    fn of<'a>(req: &'a Request<'_>) -> std::sync::MutexGuard<'a, Option<Making>> {
+        let recording = req.local_cache(|| Recording(std::sync::Mutex::new(None)));
+        recording.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
 
 /// Whether `req`'s answer is being made to be kept: it is then made uncompressed (it is
 /// compressed as it is sent, once for every replay).
 pub fn recording(req: &Request<'_>) -> bool {
-    req.local_cache(|| Recording(None)).0.is_some()
+    Recording::of(req).is_some()
+}
+
+fn owned(headers: &rocket::http::HeaderMap<'_>) -> Vec<Header<'static>> {
+    headers.iter().map(|h| Header::new(h.name.as_str().to_owned(), h.value.into_owned())).collect()
 }
 
 impl Answers {
@@ -157,8 +176,20 @@ impl Handler for Replayed {
         if let Some(kept) = answers.fresh(key, version, app) {
             return Outcome::Success(kept.replay(req));
         }
-        req.local_cache(|| Recording(Some((key, version))));
-        self.0.handle(req, data).await
+        *Recording::of(req) = Some(Making { key, data_version: version, headers: Vec::new() });
+        let outcome = self.0.handle(req, data).await;
+        let mut making = Recording::of(req);
+        match &outcome {
+            Outcome::Success(response) => {
+                if let Some(making) = making.as_mut() {
+                    making.headers = owned(response.headers());
+                }
+            }
+            // Another route answers, and what it answers is its own affair.
+            _ => *making = None,
+        }
+        drop(making);
+        outcome
     }
 }
 
@@ -201,7 +232,7 @@ impl Fairing for Stage {
 }
 
 async fn keep(req: &Request<'_>, response: &mut Response<'_>) {
-    let Some((key, data_version)) = req.local_cache(|| Recording(None)).0 else { return };
+    let Some(Making { key, data_version, headers }) = Recording::of(req).take() else { return };
     let (Some(answers), Some(app)) = (req.rocket().state::<Answers>(), req.rocket().state::<App>()) else { return };
     if !matches!(response.status(), Status::Ok | Status::NotModified)
         || response.headers().contains("Set-Cookie")
@@ -216,11 +247,7 @@ async fn keep(req: &Request<'_>, response: &mut Response<'_>) {
     };
     let kept = Arc::new(Kept {
         status: response.status(),
-        headers: response
-            .headers()
-            .iter()
-            .map(|h| Header::new(h.name.as_str().to_owned(), h.value.into_owned()))
-            .collect(),
+        headers,
         body: Shared::new(Arc::from(bytes)),
         uncompressed: req.local_cache(|| Uncompressed(false)).0
             || !response.content_type().is_some_and(|t| compression::compressible(&t)),
