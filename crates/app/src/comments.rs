@@ -69,7 +69,7 @@ pub async fn add(app: &App, writer: &User, key: PostKey<'_>, body: CommentBody) 
         true => None,
         false => persistence::users::find_by_id(app.db(), post.user_id).await?.filter(|a| a.notify_comments),
     };
-    let txn = persistence::begin_write(app.db()).await?;
+    let txn = app.begin_write().await?;
     let state = if held { persistence::comments::PENDING } else { persistence::comments::APPROVED };
     let new = persistence::comments::NewComment {
         post_id: post.id,
@@ -79,11 +79,11 @@ pub async fn add(app: &App, writer: &User, key: PostKey<'_>, body: CommentBody) 
         body_html,
         state,
     };
-    let id = persistence::comments::insert(&txn, new, now).await?;
-    persistence::throttle::record(&txn, SCOPE, &writer_key(writer), now).await?;
+    let id = persistence::comments::insert(&*txn, new, now).await?;
+    persistence::throttle::record(&*txn, SCOPE, &writer_key(writer), now).await?;
     if let Some(author) = &post_author {
         let notice = notice(app, author, writer, &post.title, post.id, id, &body, held)?;
-        app.outbox().store(&txn, notice).await?;
+        app.outbox().store(&*txn, notice).await?;
     }
     txn.commit().await?;
     if post_author.is_some() {

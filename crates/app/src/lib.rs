@@ -89,6 +89,26 @@ impl Clock {
     }
 }
 
+/// A transaction that writes, holding this process's writers' turn until it ends.
+struct Writing<'a> {
+    txn: persistence::DatabaseTransaction,
+    _turn: Option<tokio::sync::MutexGuard<'a, ()>>,
+}
+
+impl Writing<'_> {
+    async fn commit(self) -> Result<(), persistence::DbErr> {
+        self.txn.commit().await
+    }
+}
+
+impl std::ops::Deref for Writing<'_> {
+    type Target = persistence::DatabaseTransaction;
+
+    fn deref(&self) -> &Self::Target {
+        &self.txn
+    }
+}
+
 /// The application: cheap to clone, every clone the same one.
 #[derive(Clone)]
 pub struct App {
@@ -107,6 +127,8 @@ struct Inner {
     comment_pages: comments::PageCache,
     /// See [`App::data_version`].
     changes: persistence::changes::Changes,
+    /// SQLite's writers' turn, see [`App::begin_write`].
+    write_turn: Option<tokio::sync::Mutex<()>>,
 }
 
 impl App {
@@ -125,8 +147,19 @@ impl App {
         let changes = persistence::changes::Changes::open(&db, &settings.database_url)
             .await
             .map_err(|e| AppError::internal(format!("cannot watch the database: {e}")))?;
-        let inner =
-            Inner { db, passwords, keys, outbox, settings, listing_hint: Default::default(), comment_pages, changes };
+        let write_turn =
+            (db.get_database_backend() == persistence::DatabaseBackend::Sqlite).then(|| tokio::sync::Mutex::new(()));
+        let inner = Inner {
+            db,
+            passwords,
+            keys,
+            outbox,
+            settings,
+            listing_hint: Default::default(),
+            comment_pages,
+            changes,
+            write_turn,
+        };
         Ok(Self { inner: Arc::new(inner) })
     }
 
@@ -185,6 +218,19 @@ impl App {
 
     fn db(&self) -> &persistence::DatabaseConnection {
         &self.inner.db
+    }
+
+    /// Starts a transaction that is going to write ([`persistence::begin_write`]). On SQLite,
+    /// which lets one writer in at a time, this process's writers first wait their turn here:
+    /// waiting in SQLite instead, each would hold one of the pool's connections (readers then
+    /// wait for a free one) and poll the lock with sleeps of up to 100 ms.
+    async fn begin_write(&self) -> AppResult<Writing<'_>> {
+        let turn = match &self.inner.write_turn {
+            Some(turn) => Some(turn.lock().await),
+            None => None,
+        };
+        let txn = persistence::begin_write(self.db()).await?;
+        Ok(Writing { txn, _turn: turn })
     }
 
     fn passwords(&self) -> &Passwords {

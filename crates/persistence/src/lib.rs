@@ -24,7 +24,7 @@ use std::time::Duration;
 
 use migration::MigratorTrait;
 use sea_orm::{ConnectOptions, Database, SqliteTransactionMode, TransactionOptions, TransactionTrait};
-pub use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr};
+pub use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr};
 
 /// Opens a connection pool. For an SQLite file the folder is created and the file too.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbErr> {

@@ -174,16 +174,16 @@ pub async fn update_profile(app: &App, account: &User, changes: ProfileChanges) 
         notify_comments: changes.notify_comments,
     };
     let outcome: AppResult<()> = async {
-        let txn = persistence::begin_write(db).await?;
-        persistence::users::update_profile(&txn, me, update).await?;
+        let txn = app.begin_write().await?;
+        persistence::users::update_profile(&*txn, me, update).await?;
         if stored.is_some() || replaces_upload {
-            persistence::users::set_image_file(&txn, me, stored.clone()).await?;
+            persistence::users::set_image_file(&*txn, me, stored.clone()).await?;
         }
         if let Some(hash) = &hash {
-            passwords::set_password(&txn, me, hash, changes.keep_session.as_deref()).await?;
+            passwords::set_password(&*txn, me, hash, changes.keep_session.as_deref()).await?;
         }
         if let Some(notice) = notice {
-            app.outbox().store(&txn, notice).await?;
+            app.outbox().store(&*txn, notice).await?;
         }
         txn.commit().await?;
         Ok(())

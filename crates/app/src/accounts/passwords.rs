@@ -92,9 +92,9 @@ pub async fn change_password(
     let hash = app.passwords().hash(new).await?;
     let after = User { password_hash: hash.clone(), ..account.clone() };
     let notice = change_notice(app, &after, &account.email, &[Changed::Password])?;
-    let txn = persistence::begin_write(app.db()).await?;
-    set_password(&txn, account.id, &hash, keep_session).await?;
-    app.outbox().store(&txn, notice).await?;
+    let txn = app.begin_write().await?;
+    set_password(&*txn, account.id, &hash, keep_session).await?;
+    app.outbox().store(&*txn, notice).await?;
     txn.commit().await?;
     app.outbox().wake();
     Ok(after)
@@ -173,11 +173,11 @@ pub async fn reset_password(app: &App, token: &str, email: Option<&str>, new: Pa
     let hash = app.passwords().hash(new).await?;
     let after = User { password_hash: hash.clone(), ..account.clone() };
     let notice = change_notice(app, &after, &account.email, &[Changed::Password])?;
-    let txn = persistence::begin_write(app.db()).await?;
-    set_password(&txn, account.id, &hash, None).await?;
-    app.outbox().store(&txn, notice).await?;
-    persistence::throttle::clear(&txn, throttle::LOGIN, &throttle::account_key(&account.email)).await?;
-    persistence::throttle::clear_prefix(&txn, throttle::LOGIN, &throttle::pair_keys_prefix(&account.email)).await?;
+    let txn = app.begin_write().await?;
+    set_password(&*txn, account.id, &hash, None).await?;
+    app.outbox().store(&*txn, notice).await?;
+    persistence::throttle::clear(&*txn, throttle::LOGIN, &throttle::account_key(&account.email)).await?;
+    persistence::throttle::clear_prefix(&*txn, throttle::LOGIN, &throttle::pair_keys_prefix(&account.email)).await?;
     txn.commit().await?;
     app.outbox().wake();
     Ok(after)

@@ -90,7 +90,7 @@ pub async fn create(app: &App, author: &User, new: NewPost) -> AppResult<Saved> 
     let rendered = render(PostFormat::Markdown, new.content.as_str()).await?;
     let now = app.clock().now();
     let publication = Publication::decide(new.intent, None, now);
-    let txn = persistence::begin_write(app.db()).await?;
+    let txn = app.begin_write().await?;
     let row = persistence::posts::NewPost {
         user_id: author.id,
         title: new.title,
@@ -105,14 +105,14 @@ pub async fn create(app: &App, author: &User, new: NewPost) -> AppResult<Saved> 
         content: row.content.as_str().to_owned(),
         tags: new.tags.clone(),
     };
-    let (id, _) = persistence::posts::insert(&txn, row, now).await?;
+    let (id, _) = persistence::posts::insert(&*txn, row, now).await?;
     if !new.tags.is_empty() {
-        persistence::social::set_tags(&txn, id, &new.tags).await?;
+        persistence::social::set_tags(&*txn, id, &new.tags).await?;
     }
     if new.close_comments {
-        persistence::posts::set_comments_closed(&txn, id, true).await?;
+        persistence::posts::set_comments_closed(&*txn, id, true).await?;
     }
-    persistence::revisions::record(&txn, id, snapshot, Some(author.id), now).await?;
+    persistence::revisions::record(&*txn, id, snapshot, Some(author.id), now).await?;
     txn.commit().await?;
     Ok(Saved { id, publication })
 }
@@ -168,7 +168,7 @@ pub async fn edit(app: &App, editor: &User, key: PostKey<'_>, changes: PostChang
         Some(intent) => Publication::decide(intent, Some(current), now),
         None => Publication { state: current.0, at: current.1, schedule_was_past: false },
     };
-    let txn = persistence::begin_write(app.db()).await?;
+    let txn = app.begin_write().await?;
     let moved = changes.intent.map(|_| (publication.state, publication.at));
     let mut snapshot = Snapshot {
         title: title.as_str().to_owned(),
@@ -176,9 +176,9 @@ pub async fn edit(app: &App, editor: &User, key: PostKey<'_>, changes: PostChang
         content: content.as_str().to_owned(),
         tags: Vec::new(),
     };
-    persistence::posts::update(&txn, row.id, title, content, changes.description, rendered, moved, now).await?;
-    let mut tags_before = persistence::social::tags_of(&txn, &[row.id]).await?.remove(&row.id).unwrap_or_default();
-    if persistence::revisions::latest_number(&txn, row.id).await? == 0 {
+    persistence::posts::update(&*txn, row.id, title, content, changes.description, rendered, moved, now).await?;
+    let mut tags_before = persistence::social::tags_of(&*txn, &[row.id]).await?.remove(&row.id).unwrap_or_default();
+    if persistence::revisions::latest_number(&*txn, row.id).await? == 0 {
         // A post written before versions were kept: its state before this save is version 1.
         let before = Snapshot {
             title: row.title.clone(),
@@ -186,17 +186,17 @@ pub async fn edit(app: &App, editor: &User, key: PostKey<'_>, changes: PostChang
             content: row.content.clone(),
             tags: tags_before.clone(),
         };
-        persistence::revisions::record(&txn, row.id, before, Some(row.user_id), row.updated_at).await?;
+        persistence::revisions::record(&*txn, row.id, before, Some(row.user_id), row.updated_at).await?;
     }
     if let Some(tags) = changes.tags {
-        persistence::social::set_tags(&txn, row.id, &tags).await?;
+        persistence::social::set_tags(&*txn, row.id, &tags).await?;
         tags_before = tags;
     }
     if let Some(closed) = changes.close_comments.filter(|c| *c != row.comments_closed) {
-        persistence::posts::set_comments_closed(&txn, row.id, closed).await?;
+        persistence::posts::set_comments_closed(&*txn, row.id, closed).await?;
     }
     snapshot.tags = tags_before;
-    persistence::revisions::record(&txn, row.id, snapshot, Some(editor.id), now).await?;
+    persistence::revisions::record(&*txn, row.id, snapshot, Some(editor.id), now).await?;
     txn.commit().await?;
     Ok(Saved { id: row.id, publication })
 }
