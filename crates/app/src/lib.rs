@@ -89,10 +89,13 @@ impl Clock {
     }
 }
 
-/// A transaction that writes, holding this process's writers' turn until it ends.
+/// Write transactions one process runs at once on PostgreSQL: under half its pool.
+const WRITERS_AT_ONCE: usize = 2;
+
+/// A transaction that writes, holding one of this process's turns to write until it ends.
 struct Writing<'a> {
     txn: persistence::DatabaseTransaction,
-    _turn: Option<tokio::sync::MutexGuard<'a, ()>>,
+    _turn: tokio::sync::SemaphorePermit<'a>,
 }
 
 impl Writing<'_> {
@@ -127,8 +130,8 @@ struct Inner {
     comment_pages: comments::PageCache,
     /// See [`App::data_version`].
     changes: persistence::changes::Changes,
-    /// SQLite's writers' turn, see [`App::begin_write`].
-    write_turn: Option<tokio::sync::Mutex<()>>,
+    /// Writers' turns, see [`App::begin_write`].
+    write_turns: tokio::sync::Semaphore,
 }
 
 impl App {
@@ -147,8 +150,12 @@ impl App {
         let changes = persistence::changes::Changes::open(&db, &settings.database_url)
             .await
             .map_err(|e| AppError::internal(format!("cannot watch the database: {e}")))?;
-        let write_turn =
-            (db.get_database_backend() == persistence::DatabaseBackend::Sqlite).then(|| tokio::sync::Mutex::new(()));
+        let write_turns =
+            tokio::sync::Semaphore::new(if db.get_database_backend() == persistence::DatabaseBackend::Sqlite {
+                1
+            } else {
+                WRITERS_AT_ONCE
+            });
         let inner = Inner {
             db,
             passwords,
@@ -158,7 +165,7 @@ impl App {
             listing_hint: Default::default(),
             comment_pages,
             changes,
-            write_turn,
+            write_turns,
         };
         Ok(Self { inner: Arc::new(inner) })
     }
@@ -220,15 +227,15 @@ impl App {
         &self.inner.db
     }
 
-    /// Starts a transaction that is going to write ([`persistence::begin_write`]). On SQLite,
-    /// which lets one writer in at a time, this process's writers first wait their turn here:
-    /// waiting in SQLite instead, each would hold one of the pool's connections (readers then
-    /// wait for a free one) and poll the lock with sleeps of up to 100 ms.
+    /// Starts a transaction that is going to write ([`persistence::begin_write`]), once one of
+    /// this process's turns to write is free: one on SQLite, which lets one writer in at a time
+    /// (waiting inside SQLite instead, each writer held one of the pool's connections, which
+    /// readers then waited for, and polled the lock with sleeps of up to 100 ms);
+    /// [`WRITERS_AT_ONCE`] on PostgreSQL, so that writers never take every connection of the
+    /// pool from readers.
     async fn begin_write(&self) -> AppResult<Writing<'_>> {
-        let turn = match &self.inner.write_turn {
-            Some(turn) => Some(turn.lock().await),
-            None => None,
-        };
+        let turn =
+            self.inner.write_turns.acquire().await.map_err(|e| AppError::internal(format!("write turns: {e}")))?;
         let txn = persistence::begin_write(self.db()).await?;
         Ok(Writing { txn, _turn: turn })
     }
