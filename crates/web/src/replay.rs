@@ -70,7 +70,6 @@ impl quick_cache::Weighter<u128, Arc<Kept>> for KeptBytes {
 /// replay); none once its route has forwarded the request to another.
 struct Recording(std::sync::Mutex<Option<Making>>);
 
-#[derive(Clone)]
 struct Making {
     key: u128,
     data_version: u64,
@@ -143,10 +142,25 @@ impl Kept {
         }
         if self.uncompressed {
             req.local_cache(|| Uncompressed(true));
-            let bytes = Arc::clone(self.body.bytes());
-            return answer.sized_body(bytes.len(), std::io::Cursor::new(bytes)).finalize();
         }
-        self.body.respond(req, answer)
+        let (bytes, encoding) = self.encoded_for(req);
+        if let Some(encoding) = encoding {
+            answer.header(Header::new("Content-Encoding", encoding.token()));
+        }
+        let mut response = answer.sized_body(bytes.len(), std::io::Cursor::new(bytes)).finalize();
+        if encoding.is_some() {
+            compression::weaken_etag(&mut response);
+            compression::vary(&mut response);
+        }
+        response
+    }
+
+    /// The body for `req`, in the coding it takes best (as it is, for a page with a form token).
+    fn encoded_for(&self, req: &Request<'_>) -> (Arc<[u8]>, Option<compression::Encoding>) {
+        if self.uncompressed {
+            return (Arc::clone(self.body.bytes()), None);
+        }
+        self.body.encoded(compression::Encoding::negotiate(req.headers().get_one("Accept-Encoding")))
     }
 }
 
@@ -258,11 +272,7 @@ async fn keep(req: &Request<'_>, response: &mut Response<'_>) {
     if kept.status == Status::NotModified {
         return;
     }
-    let (bytes, encoding) = if kept.uncompressed {
-        (Arc::clone(kept.body.bytes()), None)
-    } else {
-        kept.body.encoded(compression::Encoding::negotiate(req.headers().get_one("Accept-Encoding")))
-    };
+    let (bytes, encoding) = kept.encoded_for(req);
     if let Some(encoding) = encoding {
         response.set_header(Header::new("Content-Encoding", encoding.token()));
         compression::weaken_etag(response);
