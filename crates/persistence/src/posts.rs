@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
     QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, TransactionSession, TransactionTrait,
+    TryInsertResult,
 };
 
 use sea_orm::sea_query::{Expr, Order, Query};
@@ -139,28 +140,20 @@ fn with_author_and(bodies: Bodies) -> Select<post::Entity> {
 
 /// Stores a post and returns its id and slug. The slug comes from the title; when another post
 /// has it, a random suffix makes it unique (also when two posts with one title are written at
-/// the same moment: the unique index decides, and the loser tries again).
-pub async fn insert(
-    db: &(impl ConnectionTrait + TransactionTrait),
-    new: NewPost,
-    now: DateTime<Utc>,
-) -> Result<(i64, String), DbErr> {
+/// the same moment: the unique index decides, and the loser tries again). One statement per
+/// attempt: a taken slug inserts nothing rather than failing, so the caller's transaction
+/// stays usable without a savepoint around each attempt.
+pub async fn insert(db: &impl ConnectionTrait, new: NewPost, now: DateTime<Utc>) -> Result<(i64, String), DbErr> {
     let base = domain::slugify(new.title.as_str());
     let mut slug = base.clone();
     for _ in 0..8 {
-        // Each attempt in its own (nested) transaction: on PostgreSQL a failed statement would
-        // otherwise abort the caller's whole transaction.
-        let attempt = db.begin().await?;
-        match new_model(new.clone(), slug.clone(), now).insert(&attempt).await {
-            Ok(model) => {
-                attempt.commit().await?;
-                return Ok((model.id, slug));
-            }
-            Err(e) if crate::unique_violation(&e).is_some() => {
-                attempt.rollback().await?;
-                slug = suffixed(&base);
-            }
-            Err(e) => return Err(e),
+        let attempt = post::Entity::insert(new_model(new.clone(), slug.clone(), now))
+            .on_conflict_do_nothing_on([post::Column::Slug])
+            .exec(db)
+            .await?;
+        match attempt {
+            TryInsertResult::Inserted(done) => return Ok((done.last_insert_id, slug)),
+            TryInsertResult::Conflicted | TryInsertResult::Empty => slug = suffixed(&base),
         }
     }
     Err(DbErr::Custom("no free slug".into()))

@@ -72,6 +72,35 @@ pub async fn record(
     at: DateTime<Utc>,
 ) -> Result<i32, DbErr> {
     let number = latest_number(db, post_id).await? + 1;
+    insert(db, post_id, number, snapshot, editor_id, at).await?;
+    post_revision::Entity::delete_many()
+        .filter(post_revision::Column::PostId.eq(post_id))
+        .filter(post_revision::Column::Number.lte(number - KEPT))
+        .exec(db)
+        .await?;
+    Ok(number)
+}
+
+/// Stores `snapshot` as version 1 of a post just written, in the transaction that wrote it:
+/// it has no versions to number after or to forget.
+pub async fn record_first(
+    db: &impl ConnectionTrait,
+    post_id: i64,
+    snapshot: Snapshot,
+    editor_id: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    insert(db, post_id, 1, snapshot, editor_id, at).await
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    post_id: i64,
+    number: i32,
+    snapshot: Snapshot,
+    editor_id: Option<i64>,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
     let tags = serde_json::to_string(&snapshot.tags).map_err(|e| DbErr::Custom(e.to_string()))?;
     let model = post_revision::ActiveModel {
         post_id: Set(post_id),
@@ -84,13 +113,8 @@ pub async fn record(
         created_at: Set(at),
         ..Default::default()
     };
-    post_revision::Entity::insert(model).exec(db).await?;
-    post_revision::Entity::delete_many()
-        .filter(post_revision::Column::PostId.eq(post_id))
-        .filter(post_revision::Column::Number.lte(number - KEPT))
-        .exec(db)
-        .await?;
-    Ok(number)
+    post_revision::Entity::insert(model).exec_without_returning(db).await?;
+    Ok(())
 }
 
 /// A post's kept versions, the newest first.

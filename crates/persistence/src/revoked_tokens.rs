@@ -20,11 +20,6 @@ pub async fn insert(db: &impl ConnectionTrait, jti: &str, expires_at: DateTime<U
         .map(|_| ())
 }
 
-/// Whether the token `jti` was revoked.
-pub async fn contains(db: &impl ConnectionTrait, jti: &str) -> Result<bool, DbErr> {
-    Ok(revoked_token::Entity::find_by_id(jti.to_owned()).one(db).await?.is_some())
-}
-
 /// Forgets revocations of tokens that have expired. Returns how many.
 pub async fn purge_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64, DbErr> {
     Ok(revoked_token::Entity::delete_many()

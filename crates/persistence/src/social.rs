@@ -120,6 +120,11 @@ pub async fn favored_among(db: &impl ConnectionTrait, viewer: i64, posts: &[i64]
 /// Replaces a post's tags.
 pub async fn set_tags(db: &impl ConnectionTrait, post_id: i64, tags: &[String]) -> Result<(), DbErr> {
     post_tag::Entity::delete_many().filter(post_tag::Column::PostId.eq(post_id)).exec(db).await?;
+    add_tags(db, post_id, tags).await
+}
+
+/// Gives a post that has no tags yet its first ones (a new post: nothing to replace).
+pub async fn add_tags(db: &impl ConnectionTrait, post_id: i64, tags: &[String]) -> Result<(), DbErr> {
     if tags.is_empty() {
         return Ok(());
     }
@@ -129,7 +134,7 @@ pub async fn set_tags(db: &impl ConnectionTrait, post_id: i64, tags: &[String]) 
         tag: Set(tag.clone()),
         ..Default::default()
     });
-    post_tag::Entity::insert_many(models).exec(db).await.map(|_| ())
+    post_tag::Entity::insert_many(models).exec_without_returning(db).await.map(|_| ())
 }
 
 /// Tags many posts at once (demo data): each pair is a post and one of its tags.

@@ -103,12 +103,11 @@ pub async fn token_user(app: &App, header: Option<&str>, schemes: &[&str]) -> Ap
         Err(api::Refusal::Expired) => return refuse(Unauthenticated::ExpiredToken),
         Err(api::Refusal::Invalid) => return refuse(Unauthenticated::InvalidToken),
     };
-    let Some(user) = persistence::users::find_by_id(app.db(), verified.user_id).await? else {
+    let Some((user, revoked)) = persistence::users::find_for_token(app.db(), verified.user_id, &verified.jti).await?
+    else {
         return refuse(Unauthenticated::InvalidToken);
     };
-    if !verified.password_unchanged(&user.password_hash)
-        || persistence::revoked_tokens::contains(app.db(), &verified.jti).await?
-    {
+    if revoked || !verified.password_unchanged(&user.password_hash) {
         return refuse(Unauthenticated::RevokedToken);
     }
     Ok((user, verified))

@@ -106,13 +106,11 @@ pub async fn create(app: &App, author: &User, new: NewPost) -> AppResult<Saved> 
         tags: new.tags.clone(),
     };
     let (id, _) = persistence::posts::insert(&*txn, row, now).await?;
-    if !new.tags.is_empty() {
-        persistence::social::set_tags(&*txn, id, &new.tags).await?;
-    }
+    persistence::social::add_tags(&*txn, id, &new.tags).await?;
     if new.close_comments {
         persistence::posts::set_comments_closed(&*txn, id, true).await?;
     }
-    persistence::revisions::record(&*txn, id, snapshot, Some(author.id), now).await?;
+    persistence::revisions::record_first(&*txn, id, snapshot, Some(author.id), now).await?;
     txn.commit().await?;
     Ok(Saved { id, publication })
 }
@@ -319,6 +317,14 @@ pub async fn article(app: &App, key: PostKey<'_>, viewer: Option<&User>) -> AppR
     articles_of(app, vec![row], viewer).await?.pop().ok_or(AppError::NotFound("post"))
 }
 
+/// The post `author` has just written ([`create`]), as the API shows it: they cannot have
+/// favoured it yet, and nobody follows themselves.
+pub async fn created_article(app: &App, author: &User, id: i64) -> AppResult<Article> {
+    let row = find_for(app, PostKey::Id(id), Some(author)).await?;
+    let tags = persistence::social::tags_of(app.db(), &[id]).await?.remove(&id).unwrap_or_default();
+    Ok(Article { row, tags, favorited: false, following: false })
+}
+
 /// One page (`limit` from `offset`) of the posts `filter` picks, newest first, and how many it
 /// picks in all.
 pub async fn list_articles(
@@ -343,7 +349,14 @@ pub async fn feed(app: &App, reader: &User, limit: u64, offset: u64) -> AppResul
 pub(crate) async fn articles_of(app: &App, rows: Vec<ArticleRow>, viewer: Option<&User>) -> AppResult<Vec<Article>> {
     let db = app.db();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let authors: Vec<i64> = rows.iter().map(|r| r.user_id).collect::<HashSet<_>>().into_iter().collect();
+    // Nobody follows themselves: the viewer's own posts need no asking.
+    let authors: Vec<i64> = rows
+        .iter()
+        .map(|r| r.user_id)
+        .filter(|author| viewer.is_none_or(|v| v.id != *author))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let mut tags = persistence::social::tags_of(db, &ids).await?;
     let (favored, followed) = match viewer {
         Some(v) => (

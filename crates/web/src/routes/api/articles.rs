@@ -222,7 +222,8 @@ pub(super) async fn create_article(
     config: &State<AppConfig>,
 ) -> ApiResult<Answer> {
     let id = app::posts::create(app, &viewer.0, NewPost::try_from(&body.article)?).await?.id;
-    Ok(one_article(app, config, PostKey::Id(id), Some(&viewer.0)).await?.with_status(Status::Created))
+    let article = app::posts::created_article(app, &viewer.0, id).await?;
+    Ok(Answer::ok(&ArticleAnswer::new(config, article)).with_status(Status::Created))
 }
 
 /// Changes an article; only its author or a moderator may.
