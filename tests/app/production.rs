@@ -224,3 +224,18 @@ async fn avatar_files_a_crash_left_behind_are_swept_at_start() {
     assert!(dir.join(recent).exists(), "a recent file may be an upload in progress");
     assert!(dir.join(not_ours).exists(), "files we did not write are left alone");
 }
+
+/// The hourly purge reads the time where sessions are given it (the app's clock): a session that
+/// has expired by that clock goes, one still live stays.
+#[rocket::async_test]
+async fn the_purge_forgets_sessions_expired_by_the_sites_clock() {
+    let app = TestApp::spawn().await;
+    let alice = app.signed_up("alice").await;
+    let id = alice.user_id.unwrap();
+    app::maintenance::purge(app.app()).await;
+    assert_eq!(app.session_rows(id).await, 1, "a live session stays");
+
+    app.app().clock().advance(Duration::from_secs(31 * 24 * 3600));
+    app::maintenance::purge(app.app()).await;
+    assert_eq!(app.session_rows(id).await, 0, "a session past its end is forgotten");
+}

@@ -246,6 +246,13 @@ impl TestApp {
         persistence::sessions::count_for_user(&self.db, user_id, chrono_now()).await.unwrap()
     }
 
+    /// Session rows of a user, expired ones too (what the hourly purge has left).
+    pub async fn session_rows(&self, user_id: i64) -> u64 {
+        persistence::sessions::count_for_user(&self.db, user_id, chrono::DateTime::<chrono::Utc>::UNIX_EPOCH)
+            .await
+            .unwrap()
+    }
+
     /// Files in the avatar folder.
     pub fn avatar_files(&self) -> Vec<String> {
         let dir = self.media_dir.join("avatars");

@@ -14,7 +14,7 @@ const AVATAR_GRACE: Duration = Duration::from_secs(3600);
 /// goes on.
 pub async fn purge(app: &App) {
     let db = app.db();
-    let now = chrono::Utc::now();
+    let now = app.clock().now();
     if let Err(e) = persistence::sessions::purge_expired(db, now).await {
         log::warn!("could not purge expired sessions: {e}");
     }
