@@ -132,6 +132,8 @@ struct Inner {
     changes: persistence::changes::Changes,
     /// Writers' turns, see [`App::begin_write`].
     write_turns: tokio::sync::Semaphore,
+    /// New posts waiting to be written together (`posts::together`).
+    waiting_posts: posts::together::Queue,
 }
 
 impl App {
@@ -166,6 +168,7 @@ impl App {
             comment_pages,
             changes,
             write_turns,
+            waiting_posts: Default::default(),
         };
         Ok(Self { inner: Arc::new(inner) })
     }
@@ -234,10 +237,18 @@ impl App {
     /// [`WRITERS_AT_ONCE`] on PostgreSQL, so that writers never take every connection of the
     /// pool from readers.
     async fn begin_write(&self) -> AppResult<Writing<'_>> {
-        let turn =
-            self.inner.write_turns.acquire().await.map_err(|e| AppError::internal(format!("write turns: {e}")))?;
+        let turn = self.write_turn().await?;
         let txn = persistence::begin_write(self.db()).await?;
         Ok(Writing { txn, _turn: turn })
+    }
+
+    /// One of this process's turns to write ([`App::begin_write`]), held until dropped.
+    async fn write_turn(&self) -> AppResult<tokio::sync::SemaphorePermit<'_>> {
+        self.inner.write_turns.acquire().await.map_err(|e| AppError::internal(format!("write turns: {e}")))
+    }
+
+    fn waiting_posts(&self) -> &posts::together::Queue {
+        &self.inner.waiting_posts
     }
 
     fn passwords(&self) -> &Passwords {

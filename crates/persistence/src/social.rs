@@ -150,7 +150,7 @@ pub async fn add_tags_many(db: &impl ConnectionTrait, pairs: Vec<(i64, String)>)
     post_tag::Entity::insert_many(models).exec(db).await.map(|_| ())
 }
 
-/// The tags of each of `posts`, sorted by name.
+/// The tags of each of `posts`, sorted by name (by their bytes, on every database).
 pub async fn tags_of(db: &impl ConnectionTrait, posts: &[i64]) -> Result<HashMap<i64, Vec<String>>, DbErr> {
     if posts.is_empty() {
         return Ok(HashMap::new());
@@ -160,13 +160,17 @@ pub async fn tags_of(db: &impl ConnectionTrait, posts: &[i64]) -> Result<HashMap
         .column(post_tag::Column::PostId)
         .column(post_tag::Column::Tag)
         .filter(post_tag::Column::PostId.is_in(posts.iter().copied()))
-        .order_by_asc(post_tag::Column::Tag)
         .into_tuple()
         .all(db)
         .await?;
     let mut out: HashMap<i64, Vec<String>> = HashMap::new();
     for (post, tag) in rows {
         out.entry(post).or_default().push(tag);
+    }
+    // Sorted here, not by the database: in the same order whatever its collation, and the order
+    // a post just written is answered with (`app::posts::create_article`).
+    for tags in out.values_mut() {
+        tags.sort_unstable();
     }
     Ok(out)
 }

@@ -4,9 +4,12 @@
 //! drafts and scheduled posts are their author's and the moderators' ([`may_see`]).
 
 use std::collections::HashSet;
+
+use chrono::SubsecRound;
 use std::sync::atomic::Ordering;
 
 mod render;
+pub(crate) mod together;
 
 use domain::{Content, Intent, PageNumber, Pagination, PostFormat, PostState, Publication, Title};
 use persistence::posts::Bodies;
@@ -86,33 +89,109 @@ pub struct Article {
 
 /// Saves a new post by `author`, published, a draft or scheduled as `new.intent` asks.
 pub async fn create(app: &App, author: &User, new: NewPost) -> AppResult<Saved> {
-    // Every new post is Markdown, from the site and the API alike.
-    let rendered = render(PostFormat::Markdown, new.content.as_str()).await?;
-    let now = app.clock().now();
-    let publication = Publication::decide(new.intent, None, now);
-    let txn = app.begin_write().await?;
-    let row = persistence::posts::NewPost {
-        user_id: author.id,
-        title: new.title,
-        content: new.content,
-        description: new.description,
-        rendered,
-        publication: (publication.state, publication.at),
-    };
-    let snapshot = Snapshot {
-        title: row.title.as_str().to_owned(),
-        description: row.description.clone(),
-        content: row.content.as_str().to_owned(),
-        tags: new.tags.clone(),
-    };
-    let (id, _) = persistence::posts::insert(&*txn, row, now).await?;
-    persistence::social::add_tags(&*txn, id, &new.tags).await?;
-    if new.close_comments {
-        persistence::posts::set_comments_closed(&*txn, id, true).await?;
+    Ok(write_new(app, vec![(author, new)]).await.pop().ok_or_else(not_saved)??.0)
+}
+
+/// [`create`], answering with the post as the API shows it: everything in it is known once it
+/// is saved (its author has not favoured it yet, and nobody follows themselves), so nothing is
+/// read back.
+pub async fn create_article(app: &App, author: &User, new: NewPost) -> AppResult<Article> {
+    Ok(write_new(app, vec![(author, new)]).await.pop().ok_or_else(not_saved)??.1)
+}
+
+/// Saves several new posts at once, each as [`create`] would and with its own outcome: in one
+/// transaction when nothing fails, each in its own when something does.
+pub async fn create_all(app: &App, posts: Vec<(&User, NewPost)>) -> Vec<AppResult<Saved>> {
+    write_new(app, posts).await.into_iter().map(|outcome| outcome.map(|(saved, _)| saved)).collect()
+}
+
+fn not_saved() -> AppError {
+    AppError::internal("the post was not saved: its writer stopped")
+}
+
+async fn write_new(app: &App, posts: Vec<(&User, NewPost)>) -> Vec<AppResult<(Saved, Article)>> {
+    // As stored: PostgreSQL keeps microseconds, and the post answered must be the post kept.
+    let now = app.clock().now().trunc_subsecs(6);
+    let mut waiting = Vec::with_capacity(posts.len());
+    // Each post's author and publication, or why it was not saved: in the order given.
+    let mut slots = Vec::with_capacity(posts.len());
+    for (author, new) in posts {
+        // Every new post is Markdown, from the site and the API alike.
+        let rendered = match render(PostFormat::Markdown, new.content.as_str()).await {
+            Ok(rendered) => rendered,
+            Err(e) => {
+                slots.push(Err(e));
+                continue;
+            }
+        };
+        let publication = Publication::decide(new.intent, None, now);
+        let row = persistence::posts::NewPost {
+            user_id: author.id,
+            title: new.title,
+            content: new.content,
+            description: new.description,
+            rendered,
+            publication: (publication.state, publication.at),
+        };
+        let snapshot = Snapshot {
+            title: row.title.as_str().to_owned(),
+            description: row.description.clone(),
+            content: row.content.as_str().to_owned(),
+            tags: new.tags.clone(),
+        };
+        waiting.push(together::Post {
+            row,
+            tags: new.tags,
+            close_comments: new.close_comments,
+            snapshot,
+            author: author.id,
+            now,
+        });
+        slots.push(Ok((author, publication)));
     }
-    persistence::revisions::record_first(&*txn, id, snapshot, Some(author.id), now).await?;
-    txn.commit().await?;
-    Ok(Saved { id, publication })
+    let mut saved = together::save(app, waiting).await.into_iter();
+    slots
+        .into_iter()
+        .map(|slot| {
+            let (author, publication) = slot?;
+            let (post, outcome) = saved.next().ok_or_else(not_saved)?;
+            let (id, slug) = outcome?;
+            Ok(saved_article(post, id, slug, author, publication))
+        })
+        .collect()
+}
+
+/// The post just saved, as the API shows it.
+fn saved_article(
+    post: together::Post,
+    id: i64,
+    slug: String,
+    author: &User,
+    publication: Publication,
+) -> (Saved, Article) {
+    let together::Post { row: saved, close_comments, snapshot, now, .. } = post;
+    let Snapshot { title, description, content, mut tags } = snapshot;
+    // In the order every listing gives them.
+    tags.sort_unstable();
+    let row = ArticleRow {
+        id,
+        slug: Some(slug),
+        title,
+        description,
+        content,
+        date_posted: publication.at,
+        updated_at: now,
+        user_id: author.id,
+        format: saved.rendered.format,
+        state: publication.state.as_str().to_owned(),
+        author_username: author.username.clone(),
+        author_bio: author.bio.clone(),
+        author_image_file: author.image_file.clone(),
+        author_image_url: author.image_url.clone(),
+        favorites_count: 0,
+        comments_closed: close_comments,
+    };
+    (Saved { id, publication }, Article { row, tags, favorited: false, following: false })
 }
 
 /// `content` as its post would show it, without saving anything (the editor's preview).
@@ -315,14 +394,6 @@ pub async fn tags_of(app: &App, posts: &[Post]) -> AppResult<std::collections::H
 pub async fn article(app: &App, key: PostKey<'_>, viewer: Option<&User>) -> AppResult<Article> {
     let row = find_for(app, key, viewer).await?;
     articles_of(app, vec![row], viewer).await?.pop().ok_or(AppError::NotFound("post"))
-}
-
-/// The post `author` has just written ([`create`]), as the API shows it: they cannot have
-/// favoured it yet, and nobody follows themselves.
-pub async fn created_article(app: &App, author: &User, id: i64) -> AppResult<Article> {
-    let row = find_for(app, PostKey::Id(id), Some(author)).await?;
-    let tags = persistence::social::tags_of(app.db(), &[id]).await?.remove(&id).unwrap_or_default();
-    Ok(Article { row, tags, favorited: false, following: false })
 }
 
 /// One page (`limit` from `offset`) of the posts `filter` picks, newest first, and how many it

@@ -1,3 +1,5 @@
+use std::collections::HashSet;
+
 use app::AppError;
 use app::posts::{self, NewPost, PostChanges, PostKey};
 use domain::{Content, Intent, Title};
@@ -255,4 +257,78 @@ async fn the_data_version_stays_while_nothing_is_written_and_moves_with_every_wr
     let third = f.app.data_version().await.unwrap();
     assert_ne!(third, second);
     assert_ne!(third, first);
+}
+
+#[tokio::test]
+async fn posts_written_together_are_each_saved_as_if_alone() {
+    let f = Fixture::new().await;
+    let alice = f.account("alice").await;
+    let mut closed = post("Same", &["b", "a"]);
+    closed.close_comments = true;
+    let draft = NewPost { intent: Intent::Draft, ..post("Same", &[]) };
+    // More than one transaction takes at once.
+    let mut batch = vec![(&alice, post("Same", &["rust"])), (&alice, closed), (&alice, draft)];
+    batch.extend((0..40).map(|n| (&alice, post(&format!("Many {n}"), &["many"]))));
+    let saved = posts::create_all(&f.app, batch).await;
+    assert_eq!(saved.len(), 43);
+    let ids: Vec<i64> = saved.into_iter().map(|s| s.unwrap().id).collect();
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 43, "one post each");
+
+    let shown: Vec<posts::Article> = {
+        let mut out = Vec::new();
+        for id in &ids[..3] {
+            out.push(posts::article(&f.app, PostKey::Id(*id), Some(&alice)).await.unwrap());
+        }
+        out
+    };
+    let slugs: HashSet<_> = shown.iter().map(|a| a.row.slug.clone().unwrap()).collect();
+    assert_eq!(slugs.len(), 3, "a taken slug is not given twice in one transaction: {slugs:?}");
+    assert!(slugs.contains("same"));
+    assert_eq!(shown[0].tags, ["rust"]);
+    assert_eq!((shown[1].tags.as_slice(), shown[1].row.comments_closed), (&["a".to_owned(), "b".to_owned()][..], true));
+    assert_eq!((shown[2].row.state.as_str(), shown[2].row.comments_closed), ("draft", false));
+    for id in [ids[0], ids[42]] {
+        let (_, versions) = posts::history(&f.app, &alice, id).await.unwrap();
+        assert_eq!(versions.iter().map(|v| v.number).collect::<Vec<_>>(), [1], "each has its first version");
+    }
+    let (_, total) = posts::list_articles(&f.app, posts::Filter::default(), 20, 0, None).await.unwrap();
+    assert_eq!(total, 42, "the draft is not listed");
+}
+
+#[tokio::test]
+async fn a_post_that_cannot_be_saved_fails_alone_when_written_with_others() {
+    let f = Fixture::new().await;
+    let alice = f.account("alice").await;
+    let bob = f.account("bob").await;
+    // Bob leaves while his post is on its way: it can no longer be saved.
+    app::accounts::delete_own(&f.app, &bob, crate::PASSWORD).await.unwrap();
+    let batch = vec![(&alice, post("First", &["a"])), (&bob, post("Orphan", &["a"])), (&alice, post("Last", &["a"]))];
+    let saved = posts::create_all(&f.app, batch).await;
+    assert_eq!(saved.len(), 3);
+    assert!(
+        saved[0].is_ok() && saved[2].is_ok(),
+        "the others are saved: {:?}",
+        saved.iter().map(|s| s.is_ok()).collect::<Vec<_>>()
+    );
+    assert!(saved[1].is_err(), "the post of a deleted account is refused");
+    let titles: Vec<String> = posts::home_page(&f.app, None).await.unwrap().0.into_iter().map(|p| p.title).collect();
+    assert_eq!(titles, ["Last", "First"]);
+}
+
+#[tokio::test]
+async fn a_post_is_answered_as_it_is_kept() {
+    let f = Fixture::new().await;
+    let alice = f.account("alice").await;
+    let written = posts::create_article(
+        &f.app,
+        &alice,
+        NewPost { close_comments: true, ..post("Answered", &["zeta", "Alpha", "beta"]) },
+    )
+    .await
+    .unwrap();
+    let kept = posts::article(&f.app, PostKey::Id(written.row.id), Some(&alice)).await.unwrap();
+    assert_eq!(written.row, kept.row);
+    assert_eq!(written.tags, kept.tags);
+    assert_eq!(written.tags, ["Alpha", "beta", "zeta"]);
+    assert_eq!((written.favorited, written.following), (kept.favorited, kept.following));
 }

@@ -221,8 +221,7 @@ pub(super) async fn create_article(
     app: &State<App>,
     config: &State<AppConfig>,
 ) -> ApiResult<Answer> {
-    let id = app::posts::create(app, &viewer.0, NewPost::try_from(&body.article)?).await?.id;
-    let article = app::posts::created_article(app, &viewer.0, id).await?;
+    let article = app::posts::create_article(app, &viewer.0, NewPost::try_from(&body.article)?).await?;
     Ok(Answer::ok(&ArticleAnswer::new(config, article)).with_status(Status::Created))
 }
 
