@@ -235,3 +235,27 @@ async fn an_answer_sent_again_carries_each_header_once_as_the_first_did() {
         assert_eq!(again.bytes, first.bytes, "{uri}");
     }
 }
+
+#[rocket::async_test]
+async fn visitors_asking_at_once_after_a_change_all_see_it_and_each_their_own_page() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    alice.post_form("/post/new", &[("title", "Apples"), ("content", "Some words"), ("tags", "news")]).await;
+    let mut readers: Vec<_> = (0..4).map(|_| app.browser()).collect();
+    assert!(readers[0].get("/").await.shows("Apples"));
+    assert!(alice.get("/").await.shows("Apples"));
+    let page = alice.post_form("/post/new", &[("title", "Oranges"), ("content", "Some words"), ("tags", "news")]).await;
+    assert_eq!(page.status, Status::SeeOther);
+    let [r1, r2, r3, r4] = &mut readers[..] else { unreachable!() };
+    let (p1, p2, p3, p4, own) =
+        rocket::tokio::join!(r1.get("/"), r2.get("/"), r3.get("/"), r4.get("/"), alice.get("/"));
+    for page in [&p1, &p2, &p3, &p4, &own] {
+        assert_eq!(page.status, Status::Ok);
+        assert!(page.shows("Oranges"), "{}", page.body);
+    }
+    for page in [&p1, &p2, &p3, &p4] {
+        assert_eq!(page.body, p1.body, "anonymous readers share one page");
+        assert!(!page.shows("action=\"/logout\""), "nobody's account on a reader's page: {}", page.body);
+    }
+    assert!(own.shows("action=\"/logout\""), "the signed-in author gets her own page: {}", own.body);
+}

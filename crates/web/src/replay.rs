@@ -9,6 +9,10 @@
 //! visitor's page is never another's. Answers that set a cookie (a form token made, a flash
 //! shown) or are neither 200 nor 304 are not kept.
 //!
+//! Visitors who ask at once for an answer not kept (every page view just after a change) wait for
+//! the first of them to make it, then share it, instead of each making it again at the same time
+//! ([`Flights`]).
+//!
 //! A kept answer is replayed only while the database has taken no change since it was made
 //! ([`App::data_version`], asked at every request: a change committed by this server, another
 //! server of the same site or the command line ends every kept answer at once), and for at most
@@ -38,6 +42,8 @@ const VARY: &[&str] = &["Authorization", "Accept", "Accept-Language", "If-None-M
 /// The kept answers; managed state.
 pub struct Answers {
     kept: quick_cache::sync::Cache<u128, Arc<Kept>, KeptBytes>,
+    /// The answers being made to be kept.
+    flights: Flights,
     /// The hash key: chosen at random per process, so that nobody can aim at a collision.
     keys: (u64, u64),
     /// How long an answer is replayed at most, in milliseconds; 0 keeps none.
@@ -74,6 +80,72 @@ struct Making {
     key: u128,
     data_version: u64,
     headers: Vec<Header<'static>>,
+    /// Held while the answer is made and kept: those who asked meanwhile wait until it goes.
+    _leading: Option<Leading>,
+}
+
+/// The answers being made, by key and data version: one request makes each, and those asking
+/// for the same answer under the same version meanwhile wait for it (and then find it kept, or,
+/// when it could not be kept, make their own, all at once).
+#[derive(Default, Clone)]
+struct Flights(Arc<std::sync::Mutex<InFlight>>);
+
+/// Each answer being made: under which data version, and what ends when it is kept.
+type InFlight = std::collections::HashMap<u128, (u64, rocket::tokio::sync::watch::Receiver<()>)>;
+
+/// The request making an answer; dropped once it is kept (or could not be).
+struct Leading {
+    flights: Flights,
+    key: u128,
+    data_version: u64,
+    _done: rocket::tokio::sync::watch::Sender<()>,
+}
+
+/// What a request asking for an answer not kept does.
+enum Flight {
+    /// Makes it.
+    Lead(Leading),
+    /// Waits for the request making it.
+    Follow(rocket::tokio::sync::watch::Receiver<()>),
+}
+
+impl Flights {
+    fn map(&self) -> std::sync::MutexGuard<'_, InFlight> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Leads the making of `key` under `data_version`, or follows the request already making it.
+    fn join(&self, key: u128, data_version: u64) -> Flight {
+        let mut map = self.map();
+        if let Some((version, done)) = map.get(&key)
+            && *version == data_version
+        {
+            return Flight::Follow(done.clone());
+        }
+        let (sender, receiver) = rocket::tokio::sync::watch::channel(());
+        map.insert(key, (data_version, receiver));
+        Flight::Lead(Leading { flights: self.clone(), key, data_version, _done: sender })
+    }
+}
+
+impl Flight {
+    /// For a follower, waits until its leader is done.
+    async fn landed(self) {
+        if let Flight::Follow(mut done) = self {
+            // Only the sender going away ends the wait: the leader never sends.
+            while done.changed().await.is_ok() {}
+        }
+    }
+}
+
+impl Drop for Leading {
+    fn drop(&mut self) {
+        let mut map = self.flights.map();
+        // A request under a newer version may lead the same key by now: its flight stays.
+        if map.get(&self.key).is_some_and(|(version, _)| *version == self.data_version) {
+            map.remove(&self.key);
+        }
+    }
 }
 
 impl Recording {
@@ -99,6 +171,7 @@ impl Answers {
         let mut rng = rand::thread_rng();
         Answers {
             kept: quick_cache::sync::Cache::with_weighter(1024, KEPT_BYTES, KeptBytes),
+            flights: Flights::default(),
             keys: (rng.r#gen(), rng.r#gen()),
             memory_ms: i64::try_from(memory_ms).unwrap_or(i64::MAX),
         }
@@ -190,7 +263,18 @@ impl Handler for Replayed {
         if let Some(kept) = answers.fresh(key, version, app) {
             return Outcome::Success(kept.replay(req));
         }
-        *Recording::of(req) = Some(Making { key, data_version: version, headers: Vec::new() });
+        let leading = match answers.flights.join(key, version) {
+            Flight::Lead(leading) => Some(leading),
+            follow => {
+                follow.landed().await;
+                if let Some(kept) = answers.fresh(key, version, app) {
+                    return Outcome::Success(kept.replay(req));
+                }
+                // Not kept (it set a cookie, say): each makes its own, none waiting for another.
+                None
+            }
+        };
+        *Recording::of(req) = Some(Making { key, data_version: version, headers: Vec::new(), _leading: leading });
         let outcome = self.0.handle(req, data).await;
         let mut making = Recording::of(req);
         match &outcome {
@@ -246,7 +330,8 @@ impl Fairing for Stage {
 }
 
 async fn keep(req: &Request<'_>, response: &mut Response<'_>) {
-    let Some(Making { key, data_version, headers }) = Recording::of(req).take() else { return };
+    // Dropped at the end, once the answer is kept: those waiting for it then find it.
+    let Some(Making { key, data_version, headers, _leading }) = Recording::of(req).take() else { return };
     let (Some(answers), Some(app)) = (req.rocket().state::<Answers>(), req.rocket().state::<App>()) else { return };
     if !matches!(response.status(), Status::Ok | Status::NotModified)
         || response.headers().contains("Set-Cookie")
@@ -279,4 +364,28 @@ async fn keep(req: &Request<'_>, response: &mut Response<'_>) {
         compression::vary(response);
     }
     response.set_sized_body(bytes.len(), std::io::Cursor::new(bytes));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Flight, Flights};
+
+    #[rocket::async_test]
+    async fn those_asking_for_an_answer_being_made_wait_for_it_and_a_newer_version_does_not() {
+        let flights = Flights::default();
+        let Flight::Lead(leader) = flights.join(1, 7) else { panic!("the first asking makes it") };
+        let Flight::Follow(_) = flights.join(1, 7) else { panic!("the same answer meanwhile waits") };
+        assert!(matches!(flights.join(2, 7), Flight::Lead(_)), "another answer is made at once");
+        let Flight::Lead(newer) = flights.join(1, 8) else { panic!("a newer version does not wait for an older") };
+        let Flight::Follow(follower) = flights.join(1, 8) else { panic!("but waits for its own") };
+        drop(leader);
+        assert!(flights.map().contains_key(&1), "the older leader leaves the newer flight alone");
+        let waiting = rocket::tokio::spawn(Flight::Follow(follower).landed());
+        rocket::tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "a follower waits while its leader makes the answer");
+        drop(newer);
+        waiting.await.unwrap();
+        assert!(flights.map().is_empty(), "nothing is left behind");
+        assert!(matches!(flights.join(1, 8), Flight::Lead(_)), "the next one asking leads again");
+    }
 }

@@ -43,22 +43,41 @@ pub(crate) struct Post {
     pub(crate) now: DateTime<Utc>,
 }
 
-/// The posts waiting for the next writer's turn.
+/// The posts waiting for the next writer's turn, and whether a writer is on its way for them.
 #[derive(Default)]
 pub(crate) struct Queue {
-    waiting: std::sync::Mutex<Vec<Waiting>>,
+    state: std::sync::Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    waiting: Vec<Waiting>,
+    /// Whether a writer ([`write_waiting`]) is running: it saves whatever is waiting, batch
+    /// after batch, until nothing is.
+    writing: bool,
 }
 
 impl Queue {
-    fn push(&self, waiting: Waiting) {
-        self.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(waiting);
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The oldest waiting posts, at most [`MOST_AT_ONCE`].
+    /// Queues `posts`; whether a writer must be started for them.
+    fn push(&self, posts: impl IntoIterator<Item = Waiting>) -> bool {
+        let mut state = self.state();
+        state.waiting.extend(posts);
+        !std::mem::replace(&mut state.writing, true)
+    }
+
+    /// The oldest waiting posts, at most [`MOST_AT_ONCE`]; none when nothing waits, and then the
+    /// writer that asked stops.
     fn take(&self) -> Vec<Waiting> {
-        let mut waiting = self.waiting.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let n = waiting.len().min(MOST_AT_ONCE);
-        waiting.drain(..n).collect()
+        let mut state = self.state();
+        let n = state.waiting.len().min(MOST_AT_ONCE);
+        if n == 0 {
+            state.writing = false;
+        }
+        state.waiting.drain(..n).collect()
     }
 }
 
@@ -66,19 +85,19 @@ impl Queue {
 /// its id and slug. Posts given together wait together, and are saved in one transaction when
 /// nothing fails.
 pub(crate) async fn save(app: &App, posts: Vec<Post>) -> Vec<(Post, Outcome)> {
-    let outcomes: Vec<_> = posts
+    let mut outcomes = Vec::with_capacity(posts.len());
+    let waiting: Vec<Waiting> = posts
         .into_iter()
         .map(|post| {
             let (done, outcome) = oneshot::channel();
-            app.waiting_posts().push(Waiting { post, done });
-            outcome
+            outcomes.push(outcome);
+            Waiting { post, done }
         })
         .collect();
-    // Each turn is waited for and used in a task of its own: an author who leaves (a dropped
-    // connection) neither abandons the posts of others it took along nor leaves its own in the
-    // queue unwritten.
-    for _ in 0..outcomes.len() {
-        tokio::spawn(take_turn(app.clone()));
+    if app.waiting_posts().push(waiting) {
+        // One writer at a time, in a task of its own: an author who leaves (a dropped connection)
+        // neither abandons the posts of others nor leaves its own unwritten.
+        tokio::spawn(write_waiting(app.clone()));
     }
     let mut saved = Vec::with_capacity(outcomes.len());
     for outcome in outcomes {
@@ -91,22 +110,21 @@ pub(crate) async fn save(app: &App, posts: Vec<Post>) -> Vec<(Post, Outcome)> {
     saved
 }
 
-/// Waits for a turn to write, then saves what is waiting (its own post, unless an earlier
-/// writer took it along).
-async fn take_turn(app: App) {
-    let Ok(_turn) = app.write_turn().await else {
-        // The turns are closed only when the application is: nothing more is written.
-        return;
-    };
-    let posts = app.waiting_posts().take();
-    match posts.len() {
-        0 => {}
-        1 => save_alone(&app, posts).await,
-        _ => {
-            let mut posts = posts;
-            match save_all(&app, &posts).await {
+/// Saves what is waiting, a batch per turn to write, until nothing is. (A task per post, each
+/// waiting for a turn, queued faster than the turns went round: thousands of them at once.)
+async fn write_waiting(app: App) {
+    loop {
+        let Ok(_turn) = app.write_turn().await else {
+            // The turns are closed only when the application is: nothing more is written.
+            return;
+        };
+        let posts = app.waiting_posts().take();
+        match posts.len() {
+            0 => return,
+            1 => save_alone(&app, posts).await,
+            _ => match save_all(&app, &posts).await {
                 Ok(saved) => {
-                    for (waiting, saved) in posts.drain(..).zip(saved) {
+                    for (waiting, saved) in posts.into_iter().zip(saved) {
                         waiting.answer(Ok(saved));
                     }
                 }
@@ -114,7 +132,7 @@ async fn take_turn(app: App) {
                     log::warn!("{} posts saved together failed ({e}); saving each alone", posts.len());
                     save_alone(&app, posts).await;
                 }
-            }
+            },
         }
     }
 }
