@@ -4,9 +4,9 @@
 //! drafts and scheduled posts are their author's and the moderators' ([`may_see`]).
 
 use std::collections::HashSet;
+use std::sync::atomic::Ordering;
 
 use chrono::SubsecRound;
-use std::sync::atomic::Ordering;
 
 mod render;
 pub(crate) mod together;
@@ -133,20 +133,7 @@ async fn write_new(app: &App, posts: Vec<(&User, NewPost)>) -> Vec<AppResult<(Sa
             rendered,
             publication: (publication.state, publication.at),
         };
-        let snapshot = Snapshot {
-            title: row.title.as_str().to_owned(),
-            description: row.description.clone(),
-            content: row.content.as_str().to_owned(),
-            tags: new.tags.clone(),
-        };
-        waiting.push(together::Post {
-            row,
-            tags: new.tags,
-            close_comments: new.close_comments,
-            snapshot,
-            author: author.id,
-            now,
-        });
+        waiting.push(together::Post { row, tags: new.tags, close_comments: new.close_comments, now });
         slots.push(Ok((author, publication)));
     }
     let mut saved = together::save(app, waiting).await.into_iter();
@@ -169,16 +156,15 @@ fn saved_article(
     author: &User,
     publication: Publication,
 ) -> (Saved, Article) {
-    let together::Post { row: saved, close_comments, snapshot, now, .. } = post;
-    let Snapshot { title, description, content, mut tags } = snapshot;
+    let together::Post { row: saved, mut tags, close_comments, now } = post;
     // In the order every listing gives them.
     tags.sort_unstable();
     let row = ArticleRow {
         id,
         slug: Some(slug),
-        title,
-        description,
-        content,
+        title: saved.title.into_inner(),
+        description: saved.description,
+        content: saved.content.into_inner(),
         date_posted: publication.at,
         updated_at: now,
         user_id: author.id,

@@ -33,13 +33,12 @@ impl Waiting {
     }
 }
 
-/// What one post writes: its row, tags, first version, and whether its comments start closed.
+/// What one post writes: its row (its author's id included), tags, whether its comments start
+/// closed, and when it is written; its first version is made of these.
 pub(crate) struct Post {
     pub(crate) row: persistence::posts::NewPost,
     pub(crate) tags: Vec<String>,
     pub(crate) close_comments: bool,
-    pub(crate) snapshot: persistence::revisions::Snapshot,
-    pub(crate) author: i64,
     pub(crate) now: DateTime<Utc>,
 }
 
@@ -113,6 +112,7 @@ pub(crate) async fn save(app: &App, posts: Vec<Post>) -> Vec<(Post, Outcome)> {
 /// Saves what is waiting, a batch per turn to write, until nothing is. (A task per post, each
 /// waiting for a turn, queued faster than the turns went round: thousands of them at once.)
 async fn write_waiting(app: App) {
+    let mut stop = Stop { queue: app.waiting_posts(), finished: false };
     loop {
         let Ok(_turn) = app.write_turn().await else {
             // The turns are closed only when the application is: nothing more is written.
@@ -120,7 +120,10 @@ async fn write_waiting(app: App) {
         };
         let posts = app.waiting_posts().take();
         match posts.len() {
-            0 => return,
+            0 => {
+                stop.finished = true;
+                return;
+            }
             1 => save_alone(&app, posts).await,
             _ => match save_all(&app, &posts).await {
                 Ok(saved) => {
@@ -133,6 +136,24 @@ async fn write_waiting(app: App) {
                     save_alone(&app, posts).await;
                 }
             },
+        }
+    }
+}
+
+/// Ends a writer that stops before nothing waits (its turns closed, or a panic): the posts left
+/// are dropped, so their authors are told they were not saved instead of waiting for ever, and
+/// the next post starts a writer again.
+struct Stop<'a> {
+    queue: &'a Queue,
+    finished: bool,
+}
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        if !self.finished {
+            let mut state = self.queue.state();
+            state.writing = false;
+            state.waiting.clear();
         }
     }
 }
@@ -169,6 +190,13 @@ async fn write(txn: &persistence::DatabaseTransaction, post: &Post) -> Outcome {
     if post.close_comments {
         persistence::posts::set_comments_closed(txn, id, true).await?;
     }
-    persistence::revisions::record_first(txn, id, post.snapshot.clone(), Some(post.author), post.now).await?;
+    let row = &post.row;
+    let first = persistence::revisions::Snapshot {
+        title: row.title.as_str().to_owned(),
+        description: row.description.clone(),
+        content: row.content.as_str().to_owned(),
+        tags: post.tags.clone(),
+    };
+    persistence::revisions::record_first(txn, id, first, Some(row.user_id), post.now).await?;
     Ok((id, slug))
 }
