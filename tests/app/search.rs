@@ -99,6 +99,28 @@ async fn phrases_exclusions_prefixes_tags_and_descriptions() {
 }
 
 #[rocket::async_test]
+async fn a_half_typed_word_finds_every_word_it_starts_however_many_there_are() {
+    let app = TestApp::spawn().await;
+    let mut alice = app.signed_up("alice").await;
+    // More words start with "quokka" than a half-typed word is searched as one by one.
+    let many = domain::search::MOST_COMPLETIONS + 1;
+    for n in 0..many {
+        write(&mut alice, &format!("Post {n}"), &format!("About quokka{n}, error handling."), "").await;
+    }
+    write(&mut alice, "Handled", "Handling errors, and quokkas.", "").await;
+    let mut reader = app.browser();
+
+    assert_eq!(search(&mut reader, "quokka").await.len() as u64, many + 1, "more words than are completed");
+    let mut some = search(&mut reader, "quokka1").await;
+    some.sort();
+    assert_eq!(some, ["Post 1", "Post 10", "Post 11", "Post 12", "Post 13", "Post 14", "Post 15", "Post 16"]);
+    assert_eq!(search(&mut reader, "quokkas").await, ["Handled"], "the whole word too");
+    assert_eq!(search(&mut reader, "error-hand").await.len() as u64, many, "a phrase ending half typed");
+    assert_eq!(search(&mut reader, "handling quokkas").await, ["Handled"]);
+    assert_eq!(search(&mut reader, "quokkaz").await, Vec::<String>::new(), "no word starts so");
+}
+
+#[rocket::async_test]
 async fn nothing_invisible_is_ever_found_and_changes_show_at_once() {
     let app = TestApp::spawn().await;
     let mut alice = app.signed_up("alice").await;

@@ -134,6 +134,8 @@ struct Inner {
     write_turns: tokio::sync::Semaphore,
     /// New posts waiting to be written together (`posts::together`).
     waiting_posts: posts::together::Queue,
+    /// Where a search's half-typed word is completed (`persistence::search::Words`).
+    search_words: persistence::search::Words,
 }
 
 impl App {
@@ -152,6 +154,9 @@ impl App {
         let changes = persistence::changes::Changes::open(&db, &settings.database_url)
             .await
             .map_err(|e| AppError::internal(format!("cannot watch the database: {e}")))?;
+        let search_words = persistence::search::Words::open(&db, &settings.database_url)
+            .await
+            .map_err(|e| AppError::internal(format!("cannot open the database: {e}")))?;
         let write_turns =
             tokio::sync::Semaphore::new(if db.get_database_backend() == persistence::DatabaseBackend::Sqlite {
                 1
@@ -169,6 +174,7 @@ impl App {
             changes,
             write_turns,
             waiting_posts: Default::default(),
+            search_words,
         };
         Ok(Self { inner: Arc::new(inner) })
     }
@@ -202,6 +208,11 @@ impl App {
     /// check reports when the database goes away).
     pub async fn close_database(&self) -> AppResult<()> {
         Ok(self.inner.db.close_by_ref().await?)
+    }
+
+    /// Where a search's half-typed word is completed.
+    pub(crate) fn search_words(&self) -> &persistence::search::Words {
+        &self.inner.search_words
     }
 
     /// The clock the use cases read.

@@ -20,6 +20,10 @@ pub const PER_PAGE: u64 = 20;
 /// (ranking is a lookup per post: 1,000 of them take ~15 ms at 1,000,000 posts).
 pub const MOST_RANKED: u64 = 1_000;
 
+/// The most indexed words a half-typed last word is searched as (see
+/// [`SearchQuery::to_fts5_completed`]); a prefix more words start with is searched as a prefix.
+pub const MOST_COMPLETIONS: u64 = 16;
+
 /// One thing the reader asked for: a word, or several in a row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
@@ -93,13 +97,46 @@ impl SearchQuery {
     /// The query in SQLite FTS5's syntax: every word quoted, terms joined with `AND`, exclusions
     /// with `NOT`. Empty when the query is not searchable.
     pub fn to_fts5(&self) -> String {
+        self.fts5(None)
+    }
+
+    /// The word the query's last term may be the start of ([`Term::prefix`]), when it is one
+    /// that SQLite's index holds as typed (lowercase ASCII letters and digits): its completions
+    /// can then be looked up among the indexed words and given to [`Self::to_fts5_completed`].
+    pub fn completable_prefix(&self) -> Option<&str> {
+        let term = self.terms.iter().rev().find(|t| t.prefix)?;
+        let word = term.words.last()?;
+        word.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()).then_some(word.as_str())
+    }
+
+    /// [`Self::to_fts5`] with the prefix term written as each of its `completions` (the indexed
+    /// words that start with [`Self::completable_prefix`]) instead of as a prefix: FTS5 then
+    /// walks each word's list of posts, newest first, as it would for a whole word, where a
+    /// prefix makes it copy every post of every such word into memory first (4-5 MB for a word
+    /// every post has, at 1,000,000 posts). Without completions the prefix stays a prefix.
+    pub fn to_fts5_completed(&self, completions: &[String]) -> String {
+        self.fts5(Some(completions))
+    }
+
+    fn fts5(&self, completions: Option<&[String]>) -> String {
         if !self.is_searchable() {
             return String::new();
         }
-        let phrase = |t: &Term| {
-            let star = if t.prefix { "*" } else { "" };
-            // FTS5 strings are double-quoted with `""` for a quote; words hold no quotes.
-            format!("\"{}\"{star}", t.words.join(" "))
+        // FTS5 strings are double-quoted with `""` for a quote; words hold no quotes.
+        let phrase = |t: &Term| match (t.prefix, completions) {
+            (false, _) => format!("\"{}\"", t.words.join(" ")),
+            (true, Some(completions)) if !completions.is_empty() => {
+                let head = &t.words[..t.words.len() - 1];
+                let each: Vec<String> = completions
+                    .iter()
+                    .map(|c| {
+                        let words: Vec<&str> = head.iter().map(String::as_str).chain([c.as_str()]).collect();
+                        format!("\"{}\"", words.join(" "))
+                    })
+                    .collect();
+                format!("({})", each.join(" OR "))
+            }
+            (true, _) => format!("\"{}\"*", t.words.join(" ")),
         };
         let wanted: Vec<String> = self.terms.iter().filter(|t| !t.excluded).map(phrase).collect();
         let mut out = format!("({})", wanted.join(" AND "));
@@ -290,6 +327,29 @@ mod tests {
         assert_eq!(q.terms(), [term(&["rust"], false, false), term(&["borrow"], false, true)]);
         assert_eq!(q.to_fts5(), "(\"rust\" AND \"borrow\"*)");
         assert_eq!(q.to_tsquery(), "'rust' & 'borrow':*");
+    }
+
+    #[test]
+    fn a_prefix_is_written_as_the_indexed_words_that_complete_it() {
+        let q = SearchQuery::parse("rust -java borr");
+        assert_eq!(q.completable_prefix(), Some("borr"));
+        let completions = ["borrow".to_owned(), "borrowck".to_owned()];
+        assert_eq!(q.to_fts5_completed(&completions), "(\"rust\" AND (\"borrow\" OR \"borrowck\")) NOT \"java\"");
+        // Within a phrase, the phrase is kept around each completion.
+        let q = SearchQuery::parse("error-hand");
+        assert_eq!(q.completable_prefix(), Some("hand"));
+        assert_eq!(q.to_fts5_completed(&["handling".to_owned()]), "((\"error handling\"))");
+        // Nothing to complete it with: the prefix stays a prefix.
+        assert_eq!(q.to_fts5_completed(&[]), q.to_fts5());
+    }
+
+    #[test]
+    fn only_a_prefix_the_index_holds_as_typed_is_completed() {
+        assert_eq!(SearchQuery::parse("rust ").completable_prefix(), None, "a whole word");
+        assert_eq!(SearchQuery::parse("\"rust\"").completable_prefix(), None, "a quoted word");
+        assert_eq!(SearchQuery::parse("-rust").completable_prefix(), None, "an exclusion");
+        assert_eq!(SearchQuery::parse("Caf\u{e9}").completable_prefix(), None, "the index drops accents");
+        assert_eq!(SearchQuery::parse("Tokio2").completable_prefix(), Some("tokio2"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! A query matching very many posts ranks the newest [`domain::search::MOST_RANKED`] of them
 //! only, so that a search for the commonest word costs what a search for a rarer one does.
 
-use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
 use crate::DbErr;
 use crate::articles::Filter;
@@ -15,6 +15,7 @@ use crate::articles::Filter;
 /// [`domain::search::MOST_RANKED`]).
 pub async fn search(
     db: &impl ConnectionTrait,
+    words: &Words,
     query: &domain::SearchQuery,
     filter: &Filter,
     limit: u64,
@@ -27,7 +28,10 @@ pub async fn search(
     let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let engine_query = match backend {
         DbBackend::Postgres => query.to_tsquery(),
-        _ => query.to_fts5(),
+        _ => match query.completable_prefix() {
+            Some(prefix) => query.to_fts5_completed(&words.completing(prefix).await),
+            None => query.to_fts5(),
+        },
     };
     let mut values: Vec<Value> = vec![engine_query.into(), to_i64(domain::search::MOST_RANKED).into()];
     let mut filters = String::new();
@@ -100,6 +104,65 @@ pub async fn search(
         return Ok((Vec::new(), u64::try_from(total).unwrap_or(0)));
     }
     Ok((ids, u64::try_from(total).unwrap_or(0)))
+}
+
+/// Where the words SQLite's search index holds are looked up, to search a half-typed word as
+/// the words it starts: a connection of its own, on which a temporary `fts5vocab` table reads
+/// the index. (Kept in the schema, such a table made every other connection that had read the
+/// schema before a later migration fail to write posts with "no such table: posts".)
+pub struct Words(Option<DatabaseConnection>);
+
+impl Words {
+    /// For the database `db` is a pool of (at `url`): on SQLite, a connection of its own;
+    /// PostgreSQL needs none.
+    pub async fn open(db: &DatabaseConnection, url: &str) -> Result<Self, DbErr> {
+        Ok(Words(match db.get_database_backend() {
+            DbBackend::Sqlite => Some(crate::connect_sized(url, 1).await?),
+            _ => None,
+        }))
+    }
+
+    /// The indexed words that start with `prefix` (lowercase ASCII letters and digits), when at
+    /// most [`domain::search::MOST_COMPLETIONS`] do; none otherwise, or when they cannot be
+    /// looked up (the search then takes the prefix as a prefix: the same posts, at more memory).
+    async fn completing(&self, prefix: &str) -> Vec<String> {
+        let Some(connection) = &self.0 else { return Vec::new() };
+        match completions(connection, prefix).await {
+            Ok(words) => words,
+            Err(e) => {
+                log::warn!("could not look up the words a search's last word starts: {e}");
+                Vec::new()
+            }
+        }
+    }
+}
+
+async fn completions(db: &DatabaseConnection, prefix: &str) -> Result<Vec<String>, DbErr> {
+    // A pool of one connection: the table made here is there for the query below (made again
+    // if the connection was).
+    db.execute_unprepared(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.posts_search_words USING fts5vocab(main, posts_search, 'row')",
+    )
+    .await?;
+    // Every word that starts with the prefix sorts at or after it and before the prefix with its
+    // last character one higher ('z' + 1 is '{', '9' + 1 is ':').
+    let mut above = prefix.as_bytes().to_vec();
+    if let Some(last) = above.last_mut() {
+        *last += 1;
+    }
+    let above = String::from_utf8(above).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let most = domain::search::MOST_COMPLETIONS;
+    let rows = db
+        .query_all_raw(Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            "SELECT term FROM temp.posts_search_words WHERE term >= ?1 AND term < ?2 ORDER BY term LIMIT ?3",
+            [prefix.into(), above.into(), i64::try_from(most + 1).unwrap_or(i64::MAX).into()],
+        ))
+        .await?;
+    if rows.len() as u64 > most {
+        return Ok(Vec::new());
+    }
+    rows.iter().map(|row| row.try_get::<String>("", "term")).collect()
 }
 
 fn placeholder(backend: DbBackend, n: usize) -> String {
