@@ -26,6 +26,7 @@ mod m20261201_000021_index_followers;
 mod m20261201_000022_add_comment_moderation;
 mod m20261201_000023_add_post_comments_version;
 mod m20261201_000024_create_post_search;
+mod m20261206_000025_index_unrendered;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000022_add_comment_moderation::Migration),
             Box::new(m20261201_000023_add_post_comments_version::Migration),
             Box::new(m20261201_000024_create_post_search::Migration),
+            Box::new(m20261206_000025_index_unrendered::Migration),
         ]
     }
 }
