@@ -134,8 +134,8 @@ struct Inner {
     write_turns: tokio::sync::Semaphore,
     /// New posts waiting to be written together (`posts::together`).
     waiting_posts: posts::together::Queue,
-    /// Where a search's half-typed word is completed (`persistence::search::Words`).
-    search_words: persistence::search::Words,
+    /// Where searches run (`persistence::search::Searcher`).
+    searcher: persistence::search::Searcher,
 }
 
 impl App {
@@ -154,7 +154,7 @@ impl App {
         let changes = persistence::changes::Changes::open(&db, &settings.database_url)
             .await
             .map_err(|e| AppError::internal(format!("cannot watch the database: {e}")))?;
-        let search_words = persistence::search::Words::open(&db, &settings.database_url)
+        let searcher = persistence::search::Searcher::open(&db, &settings.database_url)
             .await
             .map_err(|e| AppError::internal(format!("cannot open the database: {e}")))?;
         let write_turns =
@@ -174,7 +174,7 @@ impl App {
             changes,
             write_turns,
             waiting_posts: Default::default(),
-            search_words,
+            searcher,
         };
         Ok(Self { inner: Arc::new(inner) })
     }
@@ -210,9 +210,9 @@ impl App {
         Ok(self.inner.db.close_by_ref().await?)
     }
 
-    /// Where a search's half-typed word is completed.
-    pub(crate) fn search_words(&self) -> &persistence::search::Words {
-        &self.inner.search_words
+    /// Where searches run.
+    pub(crate) fn searcher(&self) -> &persistence::search::Searcher {
+        &self.inner.searcher
     }
 
     /// The clock the use cases read.

@@ -32,7 +32,7 @@ async fn ranked(
         return Ok((Vec::new(), 0));
     }
     let _turn = SEARCHES.acquire().await.map_err(AppError::internal)?;
-    Ok(persistence::search::search(app.db(), app.search_words(), query, filter, limit, offset).await?)
+    Ok(persistence::search::search(app.db(), app.searcher(), query, filter, limit, offset).await?)
 }
 
 /// One post found.

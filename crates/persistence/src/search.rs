@@ -4,6 +4,10 @@
 //!
 //! A query matching very many posts ranks the newest [`domain::search::MOST_RANKED`] of them
 //! only, so that a search for the commonest word costs what a search for a rarer one does.
+//!
+//! On SQLite the searches run on a connection of their own ([`Searcher`]), one at a time: the
+//! lists of posts a search reads and the index pages it caches stay on that connection (and in
+//! the memory of its thread) instead of on every connection of the pool in turn.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement, Value};
 
@@ -14,8 +18,8 @@ use crate::articles::Filter;
 /// favourites, not the feed), best first, and how many it found (at most
 /// [`domain::search::MOST_RANKED`]).
 pub async fn search(
-    db: &impl ConnectionTrait,
-    words: &Words,
+    db: &DatabaseConnection,
+    searcher: &Searcher,
     query: &domain::SearchQuery,
     filter: &Filter,
     limit: u64,
@@ -24,12 +28,13 @@ pub async fn search(
     if !query.is_searchable() || limit == 0 {
         return Ok((Vec::new(), 0));
     }
+    let db = searcher.0.as_ref().unwrap_or(db);
     let backend = db.get_database_backend();
     let to_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
     let engine_query = match backend {
         DbBackend::Postgres => query.to_tsquery(),
         _ => match query.completable_prefix() {
-            Some(prefix) => query.to_fts5_completed(&words.completing(prefix).await),
+            Some(prefix) => query.to_fts5_completed(&searcher.completing(prefix).await),
             None => query.to_fts5(),
         },
     };
@@ -106,17 +111,18 @@ pub async fn search(
     Ok((ids, u64::try_from(total).unwrap_or(0)))
 }
 
-/// Where the words SQLite's search index holds are looked up, to search a half-typed word as
-/// the words it starts: a connection of its own, on which a temporary `fts5vocab` table reads
-/// the index. (Kept in the schema, such a table made every other connection that had read the
-/// schema before a later migration fail to write posts with "no such table: posts".)
-pub struct Words(Option<DatabaseConnection>);
+/// Where SQLite's searches run: a connection of its own (searches run one at a time). The words
+/// its index holds are looked up there too, to search a half-typed word as the words it starts,
+/// through a temporary `fts5vocab` table. (Kept in the schema, such a table made every other
+/// connection that had read the schema before a later migration fail to write posts with "no
+/// such table: posts".) On PostgreSQL searches run on the pool.
+pub struct Searcher(Option<DatabaseConnection>);
 
-impl Words {
+impl Searcher {
     /// For the database `db` is a pool of (at `url`): on SQLite, a connection of its own;
     /// PostgreSQL needs none.
     pub async fn open(db: &DatabaseConnection, url: &str) -> Result<Self, DbErr> {
-        Ok(Words(match db.get_database_backend() {
+        Ok(Searcher(match db.get_database_backend() {
             DbBackend::Sqlite => Some(crate::connect_sized(url, 1).await?),
             _ => None,
         }))
