@@ -426,7 +426,7 @@ target() {
 {
   echo "Machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(uname -sr); wrk $THREADS threads, $CONNECTIONS connections, ${DURATION} s per figure, on the same machine."
   echo "Date: $(date -u +%Y-%m-%d). Commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown). SQLite unless named, default settings (5 posts per page, bcrypt cost 12)."
-  echo "Each ratio to the static file is to the static file measured right before the figure (req/s): $(for name in "${!NEAR[@]}"; do printf '%s %s; ' "$name" "${NEAR[$name]}"; done | sed 's/; $//')."
+  echo "Each ratio to the static file is to the static file measured right before the figure (req/s): $(for name in "${!NEAR[@]}"; do printf '%s %s\n' "$name" "${NEAR[$name]}"; done | sort | paste -sd ';' | sed 's/;/; /g')."
   echo
   echo "| Request | Requests/s | p50 (ms) | p99 (ms) |"
   echo "|---|---:|---:|---:|"
