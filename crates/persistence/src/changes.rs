@@ -5,9 +5,12 @@
 //!
 //! PostgreSQL says it by its current snapshot: which transactions have completed. Two equal
 //! snapshots see the same committed data, and a writing transaction's end changes the snapshot
-//! (read-only ones take no transaction id and leave it alone). SQLite says it by `PRAGMA
-//! data_version` on a connection kept for asking it: that number changes when another
-//! connection has committed since the last time the same connection asked.
+//! (read-only ones take no transaction id and leave it alone). SQLite says it in the header of
+//! its write-ahead log's index (the `-shm` file beside the database), which every connection
+//! that commits rewrites, in whatever process: reading it is one read of 96 bytes, where asking
+//! a connection (`PRAGMA data_version`) is a round trip to that connection's thread, which made
+//! up most of a remembered page's time. The question is still asked when the header cannot be
+//! read whole (it was being rewritten) or is not in the format known.
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -35,15 +38,78 @@ struct Last {
 
 enum Watch {
     Postgres,
-    /// The connection kept for asking.
-    Sqlite(DatabaseConnection),
+    /// The connection kept for asking (it also keeps the log's index open), and that index.
+    Sqlite(DatabaseConnection, Option<WalIndex>),
 }
+
+/// SQLite's write-ahead log index (`<database>-shm`), read for its header: two copies of the
+/// same 48 bytes, which a committing connection rewrites (the second copy first) before its
+/// commit returns. The header counts transactions (`iChange`) and says where the log ends and
+/// which generation of it this is (`mxFrame`, the salts), so it changes with every commit and
+/// stays the same while nothing is committed (a checkpoint leaves it alone). Its format is
+/// described in <https://www.sqlite.org/walformat.html> (2.2.1, "The WAL-Index Header") and has
+/// not changed since SQLite 3.7.0.
+struct WalIndex(std::fs::File);
+
+/// `iVersion`, the first field of a header in the format known.
+const WAL_INDEX_VERSION: u32 = 3_007_000;
+/// The header's size; the index starts with two copies of it.
+const HEADER_BYTES: usize = 48;
+
+impl WalIndex {
+    /// The index of the SQLite database at `url`, if it can be opened for reading.
+    fn open(url: &str) -> Option<Self> {
+        let database = crate::sqlite_file(url)?;
+        let mut path = database.as_os_str().to_owned();
+        path.push("-shm");
+        match std::fs::File::open(&path) {
+            Ok(file) => Some(WalIndex(file)),
+            Err(e) => {
+                log::warn!("cannot read {}: {e}; changes are asked of the database", path.to_string_lossy());
+                None
+            }
+        }
+    }
+
+    /// A number for the header as it is now; `None` when it cannot be read whole, is being
+    /// rewritten (its copies differ) or is not in the format known.
+    fn header(&self) -> Option<u64> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileExt;
+            let mut both = [0u8; 2 * HEADER_BYTES];
+            self.0.read_exact_at(&mut both, 0).ok()?;
+            let (first, second) = both.split_at(HEADER_BYTES);
+            let version = u32::from_ne_bytes([first[0], first[1], first[2], first[3]]);
+            let initialised = first[12] == 1;
+            if first != second || version != WAL_INDEX_VERSION || !initialised {
+                return None;
+            }
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            first.hash(&mut hasher);
+            // Apart from the numbers the question gives (small counts), whatever happens.
+            Some(hasher.finish() | 1 << 63)
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
+}
+
+/// How often a header being rewritten is read again before the database is asked instead.
+const HEADER_TRIES: usize = 3;
 
 impl Changes {
     /// Watches the database `db` is a pool of (at `url`): for SQLite, one connection of its own.
     pub async fn open(db: &DatabaseConnection, url: &str) -> Result<Self, DbErr> {
         let watch = match db.get_database_backend() {
-            DatabaseBackend::Sqlite => Watch::Sqlite(crate::connect_sized(url, 1).await?),
+            DatabaseBackend::Sqlite => {
+                let connection = crate::connect_sized(url, 1).await?;
+                // The index exists once a connection has read in WAL mode.
+                connection.execute_unprepared("SELECT 1").await?;
+                Watch::Sqlite(connection, WalIndex::open(url))
+            }
             _ => Watch::Postgres,
         };
         Ok(Changes { watch, asked: AtomicU64::new(0), last: Mutex::new(Last::default()) })
@@ -51,6 +117,11 @@ impl Changes {
 
     /// The number, now (see the module's documentation). `db` is the pool to ask on PostgreSQL.
     pub async fn version(&self, db: &DatabaseConnection) -> Result<u64, DbErr> {
+        if let Watch::Sqlite(_, Some(index)) = &self.watch
+            && let Some(header) = (0..HEADER_TRIES).find_map(|_| index.header())
+        {
+            return Ok(header);
+        }
         // Questions numbered above this one were asked after this call began.
         let before = self.asked.load(Ordering::Acquire);
         let mut last = self.last.lock().await;
@@ -72,7 +143,7 @@ impl Changes {
                 snapshot.hash(&mut hasher);
                 hasher.finish()
             }
-            Watch::Sqlite(connection) => {
+            Watch::Sqlite(connection, _) => {
                 let sql = "PRAGMA data_version";
                 let row = connection.query_one_raw(Statement::from_string(DatabaseBackend::Sqlite, sql)).await?;
                 let now: i64 = match row {
@@ -88,5 +159,44 @@ impl Changes {
         };
         last.answer = Some((number, answer));
         Ok(answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::ConnectionTrait;
+
+    use super::{Changes, Watch};
+
+    /// On an SQLite file the number comes from the log's index (one read, no question asked of
+    /// a connection), and moves with every commit from any connection, and only then.
+    #[tokio::test]
+    async fn sqlite_changes_are_read_from_the_log_index_and_follow_every_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/changes.db", dir.path().display());
+        let db = crate::connect(&url).await.unwrap();
+        db.execute_unprepared("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)").await.unwrap();
+        let changes = Changes::open(&db, &url).await.unwrap();
+        let Watch::Sqlite(_, Some(index)) = &changes.watch else { panic!("the log's index is not read") };
+        assert!(index.header().is_some(), "the header reads whole and in the format known");
+
+        let first = changes.version(&db).await.unwrap();
+        db.execute_unprepared("SELECT count(*) FROM notes").await.unwrap();
+        assert_eq!(changes.version(&db).await.unwrap(), first, "reading changes nothing");
+
+        db.execute_unprepared("INSERT INTO notes (body) VALUES ('one')").await.unwrap();
+        let second = changes.version(&db).await.unwrap();
+        assert_ne!(second, first);
+
+        // Another process's connection, as the command line's.
+        let elsewhere = crate::connect(&url).await.unwrap();
+        elsewhere.execute_unprepared("UPDATE notes SET body = 'two'").await.unwrap();
+        let third = changes.version(&db).await.unwrap();
+        assert_ne!(third, second);
+        assert_ne!(third, first);
+
+        // A transaction rolled back commits nothing.
+        elsewhere.execute_unprepared("BEGIN; DELETE FROM notes; ROLLBACK;").await.unwrap();
+        assert_eq!(changes.version(&db).await.unwrap(), third);
     }
 }

@@ -108,13 +108,9 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 
 /// Makes sure an SQLite URL's folder exists and asks SQLite to create the file if missing.
 fn prepare_sqlite_url(url: &str) -> Result<String, DbErr> {
-    let Some(rest) = url.strip_prefix("sqlite:") else { return Ok(url.to_owned()) };
-    let path = rest.trim_start_matches("//");
-    let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    if path.is_empty() || path == ":memory:" {
-        return Ok(url.to_owned());
-    }
-    if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+    let Some(path) = sqlite_file(url) else { return Ok(url.to_owned()) };
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
     }
     Ok(if query.contains("mode=") {
@@ -124,6 +120,13 @@ fn prepare_sqlite_url(url: &str) -> Result<String, DbErr> {
     } else {
         format!("{url}&mode=rwc")
     })
+}
+
+/// The file of an SQLite database URL; `None` for another database or one in memory.
+fn sqlite_file(url: &str) -> Option<&std::path::Path> {
+    let path = url.strip_prefix("sqlite:")?.trim_start_matches("//");
+    let path = path.split_once('?').map_or(path, |(path, _)| path);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::Path::new(path))
 }
 
 /// Whether an error is a unique-constraint violation, and on what (the message names the
