@@ -203,10 +203,11 @@ PY
 }
 
 # Creating posts through the API from every connection without pause (each with two tags, a
-# title of its own and a Markdown body), while page views go on at ~2,000/s: "writes page_views"
-# (wrk's figures for each), and how often the server said "database is locked".
+# title of its own and a Markdown body), while page views of $3 (`/` unless named) go on at
+# ~2,000/s: "writes page_views" (wrk's figures for each), and how often the server said
+# "database is locked".
 write_load() {
-  local token=$1 log=$2 writes views
+  local token=$1 log=$2 viewed=${3:-$BASE/} writes views
   cat >"$OUT/write.lua" <<LUA
 local thread_no = 0
 function setup(thread)
@@ -223,7 +224,7 @@ LUA
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$((DURATION + 4))s" --timeout 30s --latency -s "$OUT/write.lua" "$BASE/api/articles" >"$OUT/writes.txt" &
   writes=$!
   sleep 2
-  views=$(MEASURE_CONNECTIONS=50 measure "$BASE/" -s "$OUT/paced.lua")
+  views=$(MEASURE_CONNECTIONS=50 measure "$viewed" -s "$OUT/paced.lua")
   wait "$writes"
   local figures
   figures=$(awk '
@@ -350,6 +351,12 @@ IFS='|' read -r sqlite_writes sqlite_write_views <<<"$(write_load "$WRITE_TOKEN"
 read -r sqlite_posts_s sqlite_write_bad sqlite_locked <<<"$sqlite_writes"
 ROWS+=("| POST /api/articles from $CONNECTIONS connections (with tags) | $sqlite_posts_s | | | ($sqlite_write_bad not 2xx; \"database is locked\" $sqlite_locked times)")
 row 'GET / at ~2,000 views/s during the writes' "$sqlite_write_views"
+# The same for the static file, which asks nothing of the database: what the writes cost any
+# answer on this machine, the yardstick of the figure above.
+sqlite_static_paced=$(measure "$BASE$STATIC" -s "$OUT/paced.lua")
+row 'the static file at ~2,000/s (before the writes)' "$sqlite_static_paced"
+IFS='|' read -r _ sqlite_static_write_views <<<"$(write_load "$WRITE_TOKEN" "$OUT/server-writes.log" "$BASE$STATIC")"
+row 'the static file at ~2,000/s during the writes' "$sqlite_static_write_views"
 RSS_WRITES=$(note_peak_rss)
 
 # PostgreSQL: the machine's server, default settings; a database seeded afresh each run. The
@@ -393,6 +400,10 @@ if [ -z "${SKIP_POSTGRES:-}" ] && psql "$PG_SERVER/postgres" -qAtc 'select 1' >/
   read -r pg_posts_s pg_write_bad _ <<<"$pg_writes"
   ROWS+=("| PostgreSQL: POST /api/articles from $CONNECTIONS connections (with tags) | $pg_posts_s | | | ($pg_write_bad not 2xx)")
   row 'PostgreSQL: GET / at ~2,000 views/s during the writes' "$pg_write_views"
+  pg_static_paced=$(measure "$BASE$PG_STATIC" -s "$OUT/paced.lua")
+  row 'PostgreSQL: the static file at ~2,000/s (before the writes)' "$pg_static_paced"
+  IFS='|' read -r _ pg_static_write_views <<<"$(write_load "$PG_TOKEN" "$OUT/server-pg.log" "$BASE$PG_STATIC")"
+  row 'PostgreSQL: the static file at ~2,000/s during the writes' "$pg_static_write_views"
   RSS_PG=$(note_peak_rss)
 fi
 
@@ -459,6 +470,7 @@ target() {
   target 'Posts written a second (SQLite, API, 50 connections)' "$sqlite_posts_s" "≥" 1000
   target 'Writes not 2xx, and "database is locked" in the log (SQLite)' "$((sqlite_write_bad + sqlite_locked))" "≤" 0
   target 'GET / p99 at ~2,000/s during the writes ÷ before (SQLite)' "$(ratio "$(p99_of "$sqlite_write_views")" "$(p99_of "$sqlite_paced")")" "≤" 3
+  echo "| The static file's p99 at ~2,000/s during the writes ÷ before (SQLite; the yardstick of the figure above) | $(ratio "$(p99_of "$sqlite_static_write_views")" "$(p99_of "$sqlite_static_paced")") | |"
   if [ -n "${pg_home:-}" ]; then
     target 'PostgreSQL: GET / ÷ static file' "$(vs_static pg_home)" "≥" 0.7
     target 'PostgreSQL: GET /?page=1000 ÷ static file' "$(vs_static pg_deep)" "≥" 0.5
@@ -467,6 +479,7 @@ target() {
     target 'Posts written a second (PostgreSQL)' "$pg_posts_s" "≥" 500
     target 'Writes not 2xx (PostgreSQL)' "$pg_write_bad" "≤" 0
     target 'GET / p99 at ~2,000/s during the writes ÷ before (PostgreSQL)' "$(ratio "$(p99_of "$pg_write_views")" "$(p99_of "$pg_paced")")" "≤" 3
+    echo "| The static file's p99 at ~2,000/s during the writes ÷ before (PostgreSQL; the yardstick of the figure above) | $(ratio "$(p99_of "$pg_static_write_views")" "$(p99_of "$pg_static_paced")") | |"
   fi
   if [ -n "${million:-}" ]; then
     target 'GET / at 10,000 posts ÷ at 1,000,000 posts (requests/s: cost growth)' "$(ratio "$(rps_of "$home")" "$(rps_of "$million")")" "≤" 1.3
