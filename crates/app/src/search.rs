@@ -68,14 +68,13 @@ pub async fn page(app: &App, q: &str, page: Option<&str>) -> AppResult<Results> 
     let query = SearchQuery::parse(q);
     let (ids, total) = ranked(app, &query, &Filter::default(), PER_PAGE, page.offset(PER_PAGE)).await?;
     let pagination = Pagination::new(page, PER_PAGE, total).ok_or(AppError::NotFound("page"))?;
-    let mut tags = persistence::social::tags_of(app.db(), &ids).await?;
     let found = persistence::posts::find_many(app.db(), &ids)
         .await?
         .into_iter()
-        .map(|post| Found {
+        .map(|mut post| Found {
             title_html: query.highlight(&post.title),
             snippet_html: query.snippet(&plain_text(&post.content)),
-            tags: tags.remove(&post.id).unwrap_or_default(),
+            tags: std::mem::take(&mut post.tags).into_vec(),
             post,
         })
         .collect();

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, RelationTrait, Select,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, JoinType, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
 };
 
 use crate::DbErr;
@@ -46,6 +46,8 @@ pub struct ArticleRow {
     pub favorites_count: i64,
     /// Whether new comments are refused.
     pub comments_closed: bool,
+    /// Its tags, read in the same query.
+    pub tags: crate::social::TagList,
 }
 
 /// Which posts to list.
@@ -61,13 +63,13 @@ pub struct Filter {
     pub followed_by: Option<i64>,
 }
 
-fn select() -> Select<post::Entity> {
-    select_and(crate::posts::Bodies::Loaded)
+fn select(backend: DatabaseBackend) -> Select<post::Entity> {
+    select_and(crate::posts::Bodies::Loaded, backend)
 }
 
 /// The articles' columns, with or without their bodies (lists show none: see
 /// [`crate::posts::Bodies`]; left out, `content` is empty).
-fn select_and(bodies: crate::posts::Bodies) -> Select<post::Entity> {
+fn select_and(bodies: crate::posts::Bodies, backend: DatabaseBackend) -> Select<post::Entity> {
     let select = match bodies {
         crate::posts::Bodies::Loaded => post::Entity::find().select_only().column(post::Column::Content),
         crate::posts::Bodies::Left => post::Entity::find().select_only().expr_as(Expr::val(""), "content"),
@@ -106,6 +108,7 @@ fn select_and(bodies: crate::posts::Bodies) -> Select<post::Entity> {
             ),
             "favorites_count",
         )
+        .expr_as(crate::social::tags_column(backend, "posts"), "tags")
         .join(JoinType::InnerJoin, post::Relation::User.def())
 }
 
@@ -189,7 +192,7 @@ pub async fn list(
             Some(tag) => crate::posts::tag_page_ids(tag, limit, offset).into_tuple().all(db).await?,
             None => page(post::Entity::find().select_only().column(post::Column::Id)).into_tuple().all(db).await?,
         };
-        let rows = select_and(crate::posts::Bodies::Left)
+        let rows = select_and(crate::posts::Bodies::Left, db.get_database_backend())
             .filter(post::Column::Id.is_in(ids.iter().copied()))
             .into_model::<ArticleRow>()
             .all(db)
@@ -197,7 +200,7 @@ pub async fn list(
         return Ok((crate::posts::in_order(rows, &ids, |a| a.id), count));
     }
     // Everything: the count of all posts (kept by triggers) rides along on each row.
-    let statement = page(select_and(crate::posts::Bodies::Left))
+    let statement = page(select_and(crate::posts::Bodies::Left, db.get_database_backend()))
         .expr_as(crate::posts::post_total(Expr::val(0i64)), "total")
         .build(db.get_database_backend());
     let found = db.query_all_raw(statement).await?;
@@ -217,16 +220,20 @@ pub async fn list(
 
 /// The posts with these ids, in the order of `ids`.
 pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<ArticleRow>, DbErr> {
-    let rows = select().filter(post::Column::Id.is_in(ids.iter().copied())).into_model::<ArticleRow>().all(db).await?;
+    let rows = select(db.get_database_backend())
+        .filter(post::Column::Id.is_in(ids.iter().copied()))
+        .into_model::<ArticleRow>()
+        .all(db)
+        .await?;
     Ok(crate::posts::in_order(rows, ids, |a| a.id))
 }
 
 /// The post with this slug, whatever its state.
 pub async fn find_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<Option<ArticleRow>, DbErr> {
-    select().filter(post::Column::Slug.eq(slug)).into_model::<ArticleRow>().one(db).await
+    select(db.get_database_backend()).filter(post::Column::Slug.eq(slug)).into_model::<ArticleRow>().one(db).await
 }
 
 /// The post with this id, whatever its state.
 pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<ArticleRow>, DbErr> {
-    select().filter(post::Column::Id.eq(id)).into_model::<ArticleRow>().one(db).await
+    select(db.get_database_backend()).filter(post::Column::Id.eq(id)).into_model::<ArticleRow>().one(db).await
 }

@@ -2,15 +2,16 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, TransactionSession, TransactionTrait,
-    TryInsertResult,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, TransactionSession,
+    TransactionTrait, TryInsertResult,
 };
 
 use sea_orm::sea_query::{Expr, Order, Query};
 
 use crate::DbErr;
 use crate::entity::{post, post_count, user};
+use crate::social::{TagList, tags_column};
 
 /// A post with what listings show of its author.
 #[derive(Debug, Clone, PartialEq, Eq, FromQueryResult)]
@@ -49,6 +50,8 @@ pub struct PostWithAuthor {
     pub comments_closed: bool,
     /// Changes whenever anything its comments show changes (kept by the database).
     pub comments_version: i64,
+    /// Its tags, read in the same query.
+    pub tags: TagList,
 }
 
 /// What a new post stores.
@@ -106,11 +109,11 @@ pub enum Bodies {
     Left,
 }
 
-fn with_author() -> Select<post::Entity> {
-    with_author_and(Bodies::Loaded)
+fn with_author(backend: DatabaseBackend) -> Select<post::Entity> {
+    with_author_and(Bodies::Loaded, backend)
 }
 
-fn with_author_and(bodies: Bodies) -> Select<post::Entity> {
+fn with_author_and(bodies: Bodies, backend: DatabaseBackend) -> Select<post::Entity> {
     let mut select = post::Entity::find().select_only().columns([
         post::Column::Id,
         post::Column::Title,
@@ -135,6 +138,7 @@ fn with_author_and(bodies: Bodies) -> Select<post::Entity> {
     select
         .column_as(user::Column::Username, "author_username")
         .column_as(user::Column::ImageFile, "author_image_file")
+        .expr_as(tags_column(backend, "posts"), "tags")
         .join(JoinType::InnerJoin, post::Relation::User.def())
 }
 
@@ -197,12 +201,12 @@ fn new_model(new: NewPost, slug: String, now: DateTime<Utc>) -> post::ActiveMode
 
 /// The post with this id and its author.
 pub async fn find_by_id(db: &impl ConnectionTrait, id: i64) -> Result<Option<PostWithAuthor>, DbErr> {
-    with_author().filter(post::Column::Id.eq(id)).into_model::<PostWithAuthor>().one(db).await
+    with_author(db.get_database_backend()).filter(post::Column::Id.eq(id)).into_model::<PostWithAuthor>().one(db).await
 }
 
 /// The posts with these ids and their authors, in the order of `ids` (ids of no post left out).
 pub async fn find_many(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<PostWithAuthor>, DbErr> {
-    let rows = with_author()
+    let rows = with_author(db.get_database_backend())
         .filter(post::Column::Id.is_in(ids.iter().copied()))
         .into_model::<PostWithAuthor>()
         .all(db)
@@ -256,7 +260,7 @@ pub async fn list_newest(
     if let Some(user_id) = author {
         ids.and_where(post::Column::UserId.eq(user_id));
     }
-    with_author_and(Bodies::Left)
+    with_author_and(Bodies::Left, db.get_database_backend())
         .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::DatePosted)
         .order_by_desc(post::Column::Id)
@@ -295,7 +299,7 @@ pub async fn newest_page(
         .limit(limit)
         .offset(offset)
         .to_owned();
-    let statement = with_author_and(bodies)
+    let statement = with_author_and(bodies, db.get_database_backend())
         .expr_as(post_total(Expr::val(0i64)), "total")
         .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::DatePosted)
@@ -372,6 +376,7 @@ pub async fn author_page(
         post_column(post::Column::CommentsVersion, "comments_version"),
         (Expr::col((user::Entity, user::Column::Username)), "post_author_username".to_owned()),
         (Expr::col((user::Entity, user::Column::ImageFile)), "post_author_image_file".to_owned()),
+        (tags_column(db.get_database_backend(), "page"), "post_tags".to_owned()),
     ] {
         select = select.expr_as(expr, name);
     }
@@ -504,7 +509,7 @@ pub async fn tagged_page(
         return Ok((Vec::new(), total));
     }
     let ids = tag_page_ids(tag, limit, offset).into_query();
-    let rows = with_author_and(bodies)
+    let rows = with_author_and(bodies, db.get_database_backend())
         .filter(visible())
         .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::DatePosted)
@@ -574,7 +579,7 @@ async fn visible_page(
         .into_tuple()
         .all(db)
         .await?;
-    let rows = with_author_and(Bodies::Left)
+    let rows = with_author_and(Bodies::Left, db.get_database_backend())
         .filter(post::Column::Id.is_in(ids.iter().copied()))
         .into_model::<PostWithAuthor>()
         .all(db)
@@ -600,7 +605,7 @@ pub async fn unpublished_page(
         return Ok((Vec::new(), total));
     }
     let ids = unpublished().select_only().column(post::Column::Id).into_query();
-    let rows = with_author_and(Bodies::Left)
+    let rows = with_author_and(Bodies::Left, db.get_database_backend())
         .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::UpdatedAt)
         .order_by_desc(post::Column::Id)

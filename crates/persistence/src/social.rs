@@ -150,6 +150,40 @@ pub async fn add_tags_many(db: &impl ConnectionTrait, pairs: Vec<(i64, String)>)
     post_tag::Entity::insert_many(models).exec(db).await.map(|_| ())
 }
 
+/// A post's tags, sorted by their bytes (the same order whatever the database's collation, and
+/// the order a post just written is answered with), read from the column [`tags_column`] adds
+/// to a query of posts: a listing gets its posts' tags in its own query, not a second one.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct TagList(pub Vec<String>);
+
+impl TagList {
+    /// The tags.
+    pub fn into_vec(self) -> Vec<String> {
+        self.0
+    }
+}
+
+impl sea_orm::TryGetable for TagList {
+    fn try_get_by<I: sea_orm::ColIdx>(res: &sea_orm::QueryResult, index: I) -> Result<Self, sea_orm::TryGetError> {
+        // A JSON array of strings; none (PostgreSQL's `json_agg` of no rows) for no tags.
+        let Some(json) = Option::<String>::try_get_by(res, index)? else { return Ok(Self::default()) };
+        let mut tags: Vec<String> = serde_json::from_str(&json)
+            .map_err(|e| sea_orm::TryGetError::DbErr(DbErr::Type(format!("a post's tags: {e}"))))?;
+        tags.sort_unstable();
+        Ok(Self(tags))
+    }
+}
+
+/// The tags of the post `posts.id` names (`table` is the posts table's name or alias in the
+/// query), as one column for [`TagList`]: one lookup in the primary key of `post_tags` a row.
+pub(crate) fn tags_column(backend: sea_orm::DatabaseBackend, table: &str) -> Expr {
+    let aggregate = match backend {
+        sea_orm::DatabaseBackend::Postgres => "json_agg(post_tags.tag)::text",
+        _ => "json_group_array(post_tags.tag)",
+    };
+    Expr::cust(format!("(SELECT {aggregate} FROM post_tags WHERE post_tags.post_id = {table}.id)"))
+}
+
 /// The tags of each of `posts`, sorted by name (by their bytes, on every database).
 pub async fn tags_of(db: &impl ConnectionTrait, posts: &[i64]) -> Result<HashMap<i64, Vec<String>>, DbErr> {
     if posts.is_empty() {

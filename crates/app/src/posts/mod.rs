@@ -77,10 +77,8 @@ pub struct Saved {
 /// A post as the API shows it: the row, its tags, and what the viewer favours and follows.
 #[derive(Debug, Clone)]
 pub struct Article {
-    /// The post with its author.
+    /// The post with its author and tags.
     pub row: ArticleRow,
-    /// Its tags, in the order given.
-    pub tags: Vec<String>,
     /// Whether the viewer favours it.
     pub favorited: bool,
     /// Whether the viewer follows its author.
@@ -176,8 +174,9 @@ fn saved_article(
         author_image_url: author.image_url.clone(),
         favorites_count: 0,
         comments_closed: close_comments,
+        tags: persistence::social::TagList(tags),
     };
-    (Saved { id, publication }, Article { row, tags, favorited: false, following: false })
+    (Saved { id, publication }, Article { row, favorited: false, following: false })
 }
 
 /// `content` as its post would show it, without saving anything (the editor's preview).
@@ -370,12 +369,6 @@ pub async fn tag_page(app: &App, tag: &str, page: Option<&str>) -> AppResult<(Ve
     Ok((rows, pagination, total))
 }
 
-/// The tags of each of `posts`, by post id (one query).
-pub async fn tags_of(app: &App, posts: &[Post]) -> AppResult<std::collections::HashMap<i64, Vec<String>>> {
-    let ids: Vec<i64> = posts.iter().map(|p| p.id).collect();
-    Ok(persistence::social::tags_of(app.db(), &ids).await?)
-}
-
 /// The post `key` names as the API shows it to `viewer`.
 pub async fn article(app: &App, key: PostKey<'_>, viewer: Option<&User>) -> AppResult<Article> {
     let row = find_for(app, key, viewer).await?;
@@ -401,8 +394,8 @@ pub async fn feed(app: &App, reader: &User, limit: u64, offset: u64) -> AppResul
     list_articles(app, filter, limit, offset, Some(reader)).await
 }
 
-/// Rows with their tags and what the viewer favours and follows, in three queries whatever
-/// their number.
+/// Rows with what the viewer favours and follows, in two queries whatever their number (none
+/// for an anonymous viewer).
 pub(crate) async fn articles_of(app: &App, rows: Vec<ArticleRow>, viewer: Option<&User>) -> AppResult<Vec<Article>> {
     let db = app.db();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -414,7 +407,6 @@ pub(crate) async fn articles_of(app: &App, rows: Vec<ArticleRow>, viewer: Option
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
-    let mut tags = persistence::social::tags_of(db, &ids).await?;
     let (favored, followed) = match viewer {
         Some(v) => (
             persistence::social::favored_among(db, v.id, &ids).await?,
@@ -424,12 +416,7 @@ pub(crate) async fn articles_of(app: &App, rows: Vec<ArticleRow>, viewer: Option
     };
     Ok(rows
         .into_iter()
-        .map(|row| Article {
-            tags: tags.remove(&row.id).unwrap_or_default(),
-            favorited: favored.contains(&row.id),
-            following: followed.contains(&row.user_id),
-            row,
-        })
+        .map(|row| Article { favorited: favored.contains(&row.id), following: followed.contains(&row.user_id), row })
         .collect())
 }
 
@@ -502,12 +489,9 @@ pub enum FeedOf<'a> {
     Tag(&'a str),
 }
 
-/// The [`FEED_POSTS`] newest visible posts of `of`, with their tags by post id; for an author,
-/// the account too. [`AppError::NotFound`] for an unknown account or a tag no post has.
-pub async fn feed_posts(
-    app: &App,
-    of: FeedOf<'_>,
-) -> AppResult<(Option<User>, Vec<Post>, std::collections::HashMap<i64, Vec<String>>)> {
+/// The [`FEED_POSTS`] newest visible posts of `of` (with their tags); for an author, the account
+/// too. [`AppError::NotFound`] for an unknown account or a tag no post has.
+pub async fn feed_posts(app: &App, of: FeedOf<'_>) -> AppResult<(Option<User>, Vec<Post>)> {
     let db = app.db();
     let (author, rows) = match of {
         FeedOf::Site => (None, persistence::posts::newest_page(db, FEED_POSTS, 0, Bodies::Loaded).await?.0),
@@ -524,6 +508,5 @@ pub async fn feed_posts(
             (None, rows)
         }
     };
-    let tags = tags_of(app, &rows).await?;
-    Ok((author, rows, tags))
+    Ok((author, rows))
 }

@@ -168,7 +168,7 @@ impl ArticleView {
             title: r.title,
             description: r.description,
             body: with_body.then_some(r.content),
-            tag_list: article.tags,
+            tag_list: r.tags.into_vec(),
             created_at: timestamp(r.date_posted),
             updated_at: timestamp(r.updated_at),
             favorited: article.favorited,

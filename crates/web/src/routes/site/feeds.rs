@@ -4,7 +4,6 @@
 //! carries an `ETag` (of its bytes) and a `Last-Modified` (its newest change), and answers `304
 //! Not Modified` to a reader that has it already.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
@@ -73,32 +72,24 @@ impl Feeds {
         }
     }
 
-    /// The feed of `posts` (with their `tags`) in `format`, or `304` to a reader who has it. A
+    /// The feed of `posts` in `format`, or `304` to a reader who has it. A
     /// feed is made from what is hashed here and nothing else, so a feed made before under the
     /// same hash is the same bytes: it is handed back without building its XML again. Any change
     /// to a post it shows (a title, a body rendered again, an author's new name, a tag) makes
     /// another hash.
-    fn answer(
-        &self,
-        format: Format,
-        config: &AppConfig,
-        about: About,
-        posts: &[Post],
-        tags: &HashMap<i64, Vec<String>>,
-        asked: &Conditional,
-    ) -> Feed {
+    fn answer(&self, format: Format, config: &AppConfig, about: About, posts: &[Post], asked: &Conditional) -> Feed {
         let mut hasher = SipHasher13::new_with_keys(self.keys.0, self.keys.1);
         (format, config.public_url.as_str(), &about.title, &about.feed_url, &about.page_url).hash(&mut hasher);
         for post in posts {
             (post.id, &post.title, &post.description, &post.excerpt, &post.format, &post.content, &post.body_html)
                 .hash(&mut hasher);
-            (&post.author_username, post.date_posted, post.updated_at, tags.get(&post.id)).hash(&mut hasher);
+            (&post.author_username, post.date_posted, post.updated_at, &post.tags.0).hash(&mut hasher);
         }
         let key = hasher.finish128().as_u128();
         let built = self.kept.get(&key).unwrap_or_else(|| {
             let body = match format {
-                Format::Atom => atom(config, about, posts, tags),
-                Format::Rss => rss(config, about, posts, tags),
+                Format::Atom => atom(config, about, posts),
+                Format::Rss => rss(config, about, posts),
             };
             let mut bytes_hasher = siphasher::sip::SipHasher13::new();
             bytes_hasher.write(&body);
@@ -239,7 +230,7 @@ fn last_change(posts: &[Post]) -> DateTime<Utc> {
     posts.iter().map(|p| p.updated_at.max(p.date_posted)).max().unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }
 
-fn atom(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Vec<String>>) -> Vec<u8> {
+fn atom(config: &AppConfig, about: About, posts: &[Post]) -> Vec<u8> {
     use atom_syndication::{Category, Content, Entry, Link, Person, Text};
     let base = base(config);
     let link = |href: String, rel: &str| Link { href, rel: rel.to_owned(), ..Default::default() };
@@ -260,12 +251,7 @@ fn atom(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Ve
                 updated: post.updated_at.max(post.date_posted).fixed_offset(),
                 published: Some(post.date_posted.fixed_offset()),
                 authors: vec![author],
-                categories: tags
-                    .get(&post.id)
-                    .into_iter()
-                    .flatten()
-                    .map(|t| Category { term: t.clone(), ..Default::default() })
-                    .collect(),
+                categories: post.tags.0.iter().map(|t| Category { term: t.clone(), ..Default::default() }).collect(),
                 links: vec![link(url, "alternate")],
                 summary: (!post.description.trim().is_empty() || body.is_none()).then(|| Text::plain(summary_of(post))),
                 content: body.map(|html| Content {
@@ -289,7 +275,7 @@ fn atom(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Ve
     feed.to_string().into_bytes()
 }
 
-fn rss(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Vec<String>>) -> Vec<u8> {
+fn rss(config: &AppConfig, about: About, posts: &[Post]) -> Vec<u8> {
     use rss::extension::dublincore::DublinCoreExtension;
     let base = base(config);
     let items = posts
@@ -304,12 +290,7 @@ fn rss(config: &AppConfig, about: About, posts: &[Post], tags: &HashMap<i64, Vec
                 description: Some(body.unwrap_or_else(summary)),
                 guid: Some(rss::Guid { value: url, permalink: true }),
                 pub_date: Some(post.date_posted.to_rfc2822()),
-                categories: tags
-                    .get(&post.id)
-                    .into_iter()
-                    .flatten()
-                    .map(|t| rss::Category { name: t.clone(), domain: None })
-                    .collect(),
+                categories: post.tags.0.iter().map(|t| rss::Category { name: t.clone(), domain: None }).collect(),
                 // RSS's own `author` is an email address, which readers' are not to see.
                 dublin_core_ext: Some(DublinCoreExtension {
                     creators: vec![post.author_username.clone()],
@@ -342,10 +323,10 @@ async fn site_atom(
     config: &State<AppConfig>,
     feeds: &State<Feeds>,
 ) -> SiteResult<Feed> {
-    let (_, posts, tags) = app::posts::feed_posts(app, FeedOf::Site).await?;
+    let (_, posts) = app::posts::feed_posts(app, FeedOf::Site).await?;
     let b = base(config);
     let about = About { title: "Gazette".into(), feed_url: format!("{b}/feed.atom"), page_url: format!("{b}/") };
-    Ok(feeds.answer(Format::Atom, config, about, &posts, &tags, &asked))
+    Ok(feeds.answer(Format::Atom, config, about, &posts, &asked))
 }
 
 /// The site's newest posts as RSS 2.0.
@@ -356,10 +337,10 @@ async fn site_rss(
     config: &State<AppConfig>,
     feeds: &State<Feeds>,
 ) -> SiteResult<Feed> {
-    let (_, posts, tags) = app::posts::feed_posts(app, FeedOf::Site).await?;
+    let (_, posts) = app::posts::feed_posts(app, FeedOf::Site).await?;
     let b = base(config);
     let about = About { title: "Gazette".into(), feed_url: format!("{b}/feed.rss"), page_url: format!("{b}/") };
-    Ok(feeds.answer(Format::Rss, config, about, &posts, &tags, &asked))
+    Ok(feeds.answer(Format::Rss, config, about, &posts, &asked))
 }
 
 /// An author's newest posts as Atom; 404 for an unknown account.
@@ -371,7 +352,7 @@ async fn author_atom(
     config: &State<AppConfig>,
     feeds: &State<Feeds>,
 ) -> SiteResult<Feed> {
-    let (author, posts, tags) = app::posts::feed_posts(app, FeedOf::Author(name)).await?;
+    let (author, posts) = app::posts::feed_posts(app, FeedOf::Author(name)).await?;
     let username = author.map_or_else(|| name.to_owned(), |a| a.username);
     let b = base(config);
     let about = About {
@@ -379,7 +360,7 @@ async fn author_atom(
         feed_url: format!("{b}/user/{}/feed.atom", encoded(&username)),
         page_url: format!("{b}/user/{}", encoded(&username)),
     };
-    Ok(feeds.answer(Format::Atom, config, about, &posts, &tags, &asked))
+    Ok(feeds.answer(Format::Atom, config, about, &posts, &asked))
 }
 
 /// A tag's newest posts as Atom; 404 for a tag no visible post has.
@@ -391,12 +372,12 @@ async fn tag_atom(
     config: &State<AppConfig>,
     feeds: &State<Feeds>,
 ) -> SiteResult<Feed> {
-    let (_, posts, tags) = app::posts::feed_posts(app, FeedOf::Tag(name)).await?;
+    let (_, posts) = app::posts::feed_posts(app, FeedOf::Tag(name)).await?;
     let b = base(config);
     let about = About {
         title: format!("Posts tagged {name} · Gazette"),
         feed_url: format!("{b}/tag/{}/feed.atom", encoded(name)),
         page_url: format!("{b}/tag/{}", encoded(name)),
     };
-    Ok(feeds.answer(Format::Atom, config, about, &posts, &tags, &asked))
+    Ok(feeds.answer(Format::Atom, config, about, &posts, &asked))
 }

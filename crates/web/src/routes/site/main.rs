@@ -63,25 +63,19 @@ pub struct Listing {
 }
 
 impl Listing {
-    /// The page's posts with their tags (one query for the whole page).
-    pub async fn of(
-        app: &App,
-        rows: Vec<Post>,
-        pagination: Pagination,
-        viewer: Option<&CurrentUser>,
-    ) -> SiteResult<Self> {
-        let mut tags = app::posts::tags_of(app, &rows).await?;
-        Ok(Self {
+    /// The page's posts, with the tags their query read.
+    pub fn of(rows: Vec<Post>, pagination: Pagination, viewer: Option<&CurrentUser>) -> Self {
+        Self {
             posts: rows
                 .into_iter()
-                .map(|p| {
-                    let tags = tags.remove(&p.id).unwrap_or_default();
+                .map(|mut p| {
+                    let tags = std::mem::take(&mut p.tags).into_vec();
                     PostView::new(p, viewer).with_tags(tags).for_listing()
                 })
                 .collect(),
             links: pagination.links(),
             pagination,
-        })
+        }
     }
 }
 
@@ -95,7 +89,7 @@ pub async fn index(
     app: &State<App>,
 ) -> SiteResult<Page> {
     let (rows, pagination) = app::posts::home_page(app, page).await?;
-    let listing = Listing::of(app, rows, pagination, viewer.as_ref()).await?;
+    let listing = Listing::of(rows, pagination, viewer.as_ref());
     Ok(Page::render("main/home", context! { layout, listing, page_base: uri.path().as_str() }))
 }
 
@@ -109,7 +103,7 @@ async fn tag(
     app: &State<App>,
 ) -> SiteResult<Page> {
     let (rows, pagination, total) = app::posts::tag_page(app, name, page).await?;
-    let listing = Listing::of(app, rows, pagination, viewer.as_ref()).await?;
+    let listing = Listing::of(rows, pagination, viewer.as_ref());
     let page_base = format!("/tag/{}", rocket::http::RawStr::new(name).percent_encode());
     Ok(Page::render("main/tag", context! { layout, listing, page_base, tag: name, total }))
 }
@@ -133,7 +127,7 @@ async fn following(page: Option<&str>, layout: Layout, reader: CurrentUser, app:
         }
     }
     let suggestions: Vec<_> = suggestions.into_iter().map(|(name, path)| context! { name, path }).collect();
-    let listing = Listing::of(app, rows, pagination, Some(&reader)).await?;
+    let listing = Listing::of(rows, pagination, Some(&reader));
     Ok(Page::render("main/following", context! { layout, listing, suggestions, page_base: "/following" }))
 }
 

@@ -222,10 +222,10 @@ pub(super) async fn post_page(
     draft: CommentDraft,
 ) -> SiteResult<Page> {
     let user = viewer.map(|v| &v.user);
-    let post = app::posts::show(app, id, user).await?;
+    let mut post = app::posts::show(app, id, user).await?;
     let found = app::comments::page(app, &post, user, page).await?;
     let (comments, pagination) = (&found.0, found.1);
-    let tags = app::posts::tags_of(app, std::slice::from_ref(&post)).await?.remove(&post.id).unwrap_or_default();
+    let tags = std::mem::take(&mut post.tags).into_vec();
     let (count, favored) = app::social::favorites_of(app, post.id, user).await?;
     let favorites = context! { count, favored, can: viewer.is_some() };
     let closed = post.comments_closed;
@@ -267,7 +267,7 @@ async fn edit(id: &str, layout: Layout, user: CurrentUser, app: &State<App>) -> 
     };
     let form = context! {
         title: post.row.title, description: post.row.description, content: post.row.content,
-        tags: post.tags.join(", "), publish_at, close_comments: post.row.comments_closed,
+        tags: post.row.tags.0.join(", "), publish_at, close_comments: post.row.comments_closed,
     };
     let editor = update_editor(post.row.id, zone, state == PostState::Published);
     Ok(form_page(layout, editor, form, FieldErrors::default(), ""))
@@ -333,7 +333,7 @@ async fn delete(
 async fn drafts(page: Option<&str>, layout: Layout, user: CurrentUser, app: &State<App>) -> SiteResult<Page> {
     let (rows, pagination) = app::posts::unpublished(app, &user.user, page).await?;
     let total = pagination.total_items;
-    let listing = super::main::Listing::of(app, rows, pagination, Some(&user)).await?;
+    let listing = super::main::Listing::of(rows, pagination, Some(&user));
     Ok(Page::render("posts/drafts", context! { layout, listing, total, page_base: "/drafts" }))
 }
 

@@ -149,7 +149,7 @@ pub(super) async fn posts(
     app: &State<App>,
 ) -> SiteResult<Page> {
     let (author, rows, pagination) = app::posts::author_page(app, username, page).await?;
-    let listing = Listing::of(app, rows, pagination, viewer.as_ref()).await?;
+    let listing = Listing::of(rows, pagination, viewer.as_ref());
     let page_base = format!("/user/{}", rocket::http::RawStr::new(&author.username).percent_encode());
     let can_delete = viewer.as_ref().is_some_and(|v| v.user.is_admin);
     let standing = app::social::standing(app, &author, viewer.as_ref().map(|v| &v.user)).await?;

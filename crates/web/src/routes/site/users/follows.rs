@@ -98,7 +98,7 @@ pub(super) async fn favorites(
     app: &State<App>,
 ) -> SiteResult<Page> {
     let (account, rows, pagination) = app::social::favorites_page(app, username, page).await?;
-    let listing = crate::routes::site::main::Listing::of(app, rows, pagination, viewer.as_ref()).await?;
+    let listing = crate::routes::site::main::Listing::of(rows, pagination, viewer.as_ref());
     let page_base = format!("/user/{}/favorites", rocket::http::RawStr::new(&account.username).percent_encode());
     Ok(Page::render("users/favorites", context! { layout, account: UserView::from(&account), listing, page_base }))
 }
