@@ -57,8 +57,12 @@ const WAL_INDEX_VERSION: u32 = 3_007_000;
 const HEADER_BYTES: usize = 48;
 
 impl WalIndex {
-    /// The index of the SQLite database at `url`, if it can be opened for reading.
+    /// The index of the SQLite database at `url`, if it can be opened for reading (and read:
+    /// on Unix only, where a read at an offset needs no lock).
     fn open(url: &str) -> Option<Self> {
+        if cfg!(not(unix)) {
+            return None;
+        }
         let database = crate::sqlite_file(url)?;
         let mut path = database.as_os_str().to_owned();
         path.push("-shm");
