@@ -199,8 +199,14 @@ pub async fn list(
             .await?;
         return Ok((crate::posts::in_order(rows, &ids, |a| a.id), count));
     }
-    // Everything: the count of all posts (kept by triggers) rides along on each row.
-    let statement = page(select_and(crate::posts::Bodies::Left, db.get_database_backend()))
+    // Everything: the count of all posts (kept by triggers) rides along on each row. The page's
+    // ids come from the index first, so that the rows skipped by a deep offset are index entries:
+    // selected at once, each would be joined and have its tags and favourites counted first.
+    let ids = page(post::Entity::find().select_only().column(post::Column::Id)).into_query();
+    let statement = select_and(crate::posts::Bodies::Left, db.get_database_backend())
+        .filter(post::Column::Id.in_subquery(ids))
+        .order_by_desc(post::Column::DatePosted)
+        .order_by_desc(post::Column::Id)
         .expr_as(crate::posts::post_total(Expr::val(0i64)), "total")
         .build(db.get_database_backend());
     let found = db.query_all_raw(statement).await?;
