@@ -144,7 +144,16 @@ async fn articles_are_the_sites_posts_with_slugs_tags_favorites_and_comments() {
 
     // The same post on the site.
     let id = app.user("jake").await.unwrap().id;
-    let listed = persistence::posts::list_newest(&app.db, Some(id), 5, 0, 1).await.unwrap();
+    let listed = persistence::posts::list_newest(
+        &app.db,
+        &persistence::in_place::InPlace::open(&app.database_url),
+        Some(id),
+        5,
+        0,
+        1,
+    )
+    .await
+    .unwrap();
     assert_eq!(listed[0].title, "How to train your dragon");
     assert!(c.get(&format!("/post/{}", listed[0].id)).await.shows("You have to believe"));
 

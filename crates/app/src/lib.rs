@@ -136,6 +136,8 @@ struct Inner {
     waiting_posts: posts::together::Queue,
     /// Where searches run (`persistence::search::Searcher`).
     searcher: persistence::search::Searcher,
+    /// Where listings are read on SQLite (`persistence::in_place`).
+    in_place: persistence::in_place::InPlace,
 }
 
 impl App {
@@ -163,6 +165,7 @@ impl App {
             } else {
                 WRITERS_AT_ONCE
             });
+        let in_place = persistence::in_place::InPlace::open(&settings.database_url);
         let inner = Inner {
             db,
             passwords,
@@ -175,6 +178,7 @@ impl App {
             write_turns,
             waiting_posts: Default::default(),
             searcher,
+            in_place,
         };
         Ok(Self { inner: Arc::new(inner) })
     }

@@ -9,6 +9,7 @@ pub mod changes;
 pub mod comments;
 mod entity;
 pub mod images;
+pub mod in_place;
 pub mod outbox;
 pub mod posts;
 pub mod revisions;

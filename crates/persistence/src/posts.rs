@@ -11,6 +11,7 @@ use sea_orm::sea_query::{Expr, Order, Query};
 
 use crate::DbErr;
 use crate::entity::{post, post_count, user};
+use crate::in_place::InPlace;
 use crate::social::{TagList, tags_column};
 
 /// A post with what listings show of its author.
@@ -52,6 +53,34 @@ pub struct PostWithAuthor {
     pub comments_version: i64,
     /// Its tags, read in the same query.
     pub tags: TagList,
+}
+
+impl PostWithAuthor {
+    /// The post on a row read in place (`in_place`), its columns named as for
+    /// [`FromQueryResult`] (after `prefix`).
+    fn from_sqlite(row: &rusqlite::Row<'_>, prefix: &str) -> rusqlite::Result<Self> {
+        let column = |name: &str| -> String { format!("{prefix}{name}") };
+        Ok(Self {
+            id: row.get(column("id").as_str())?,
+            title: row.get(column("title").as_str())?,
+            content: row.get(column("content").as_str())?,
+            date_posted: row.get(column("date_posted").as_str())?,
+            updated_at: row.get(column("updated_at").as_str())?,
+            user_id: row.get(column("user_id").as_str())?,
+            author_username: row.get(column("author_username").as_str())?,
+            author_image_file: row.get(column("author_image_file").as_str())?,
+            slug: row.get(column("slug").as_str())?,
+            description: row.get(column("description").as_str())?,
+            format: row.get(column("format").as_str())?,
+            body_html: row.get(column("body_html").as_str())?,
+            excerpt: row.get(column("excerpt").as_str())?,
+            word_count: row.get(column("word_count").as_str())?,
+            state: row.get(column("state").as_str())?,
+            comments_closed: row.get(column("comments_closed").as_str())?,
+            comments_version: row.get(column("comments_version").as_str())?,
+            tags: row.get(column("tags").as_str())?,
+        })
+    }
 }
 
 /// What a new post stores.
@@ -234,6 +263,7 @@ pub async fn count(db: &impl ConnectionTrait, author: Option<i64>) -> Result<u64
 /// found from the oldest end, so that the last page costs what the first does.
 pub async fn list_newest(
     db: &impl ConnectionTrait,
+    in_place: &InPlace,
     author: Option<i64>,
     limit: u64,
     offset: u64,
@@ -260,13 +290,24 @@ pub async fn list_newest(
     if let Some(user_id) = author {
         ids.and_where(post::Column::UserId.eq(user_id));
     }
-    with_author_and(Bodies::Left, db.get_database_backend())
+    let select = with_author_and(Bodies::Left, db.get_database_backend())
         .filter(post::Column::Id.in_subquery(ids))
         .order_by_desc(post::Column::DatePosted)
-        .order_by_desc(post::Column::Id)
-        .into_model::<PostWithAuthor>()
-        .all(db)
-        .await
+        .order_by_desc(post::Column::Id);
+    posts_read(db, in_place, select).await
+}
+
+/// The posts `select` (from [`with_author_and`]) finds: in place when it can, else from the pool.
+async fn posts_read(
+    db: &impl ConnectionTrait,
+    in_place: &InPlace,
+    select: Select<post::Entity>,
+) -> Result<Vec<PostWithAuthor>, DbErr> {
+    let statement = select.build(db.get_database_backend());
+    if let Some(rows) = in_place.query(&statement, |row| PostWithAuthor::from_sqlite(row, "")) {
+        return Ok(rows);
+    }
+    PostWithAuthor::find_by_statement(statement).all(db).await
 }
 
 /// The number of posts the triggers keep for `owner` (0: everyone's; else an author's id), as a
@@ -286,6 +327,7 @@ pub(crate) fn post_total(owner: Expr) -> Expr {
 /// the newer half: [`list_newest`] serves the older half faster.
 pub async fn newest_page(
     db: &impl ConnectionTrait,
+    in_place: &InPlace,
     limit: u64,
     offset: u64,
     bodies: Bodies,
@@ -305,6 +347,11 @@ pub async fn newest_page(
         .order_by_desc(post::Column::DatePosted)
         .order_by_desc(post::Column::Id)
         .build(db.get_database_backend());
+    let read = |row: &rusqlite::Row<'_>| Ok((PostWithAuthor::from_sqlite(row, "")?, row.get::<_, i64>("total")?));
+    if let Some(rows) = in_place.query(&statement, read) {
+        let total = rows.first().map_or(0, |(_, total)| *total);
+        return Ok((rows.into_iter().map(|(post, _)| post).collect(), u64::try_from(total).unwrap_or(0)));
+    }
     let rows = db.query_all_raw(statement).await?;
     let mut total = 0;
     let mut posts = Vec::with_capacity(rows.len());

@@ -166,11 +166,30 @@ impl TagList {
 impl sea_orm::TryGetable for TagList {
     fn try_get_by<I: sea_orm::ColIdx>(res: &sea_orm::QueryResult, index: I) -> Result<Self, sea_orm::TryGetError> {
         // A JSON array of strings; none (PostgreSQL's `json_agg` of no rows) for no tags.
-        let Some(json) = Option::<String>::try_get_by(res, index)? else { return Ok(Self::default()) };
-        let mut tags: Vec<String> = serde_json::from_str(&json)
-            .map_err(|e| sea_orm::TryGetError::DbErr(DbErr::Type(format!("a post's tags: {e}"))))?;
+        let json = Option::<String>::try_get_by(res, index)?;
+        Self::from_json(json.as_deref())
+            .map_err(|e| sea_orm::TryGetError::DbErr(DbErr::Type(format!("a post's tags: {e}"))))
+    }
+}
+
+impl TagList {
+    /// The tags from the column's JSON array; none (PostgreSQL's `json_agg` of no rows) for no
+    /// tags. Sorted by their bytes.
+    pub(crate) fn from_json(json: Option<&str>) -> Result<Self, serde_json::Error> {
+        let Some(json) = json else { return Ok(Self::default()) };
+        let mut tags: Vec<String> = serde_json::from_str(json)?;
         tags.sort_unstable();
         Ok(Self(tags))
+    }
+}
+
+impl rusqlite::types::FromSql for TagList {
+    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        let json = match value {
+            rusqlite::types::ValueRef::Null => None,
+            _ => Some(value.as_str()?),
+        };
+        Self::from_json(json).map_err(|e| rusqlite::types::FromSqlError::Other(Box::new(e)))
     }
 }
 

@@ -319,7 +319,8 @@ pub async fn home_page(app: &App, page: Option<&str>) -> AppResult<(Vec<Post>, P
     // the last count seen (only speed depends on it, not what the page shows).
     let newer_half = offset == 0 || offset <= hint.load(Ordering::Relaxed) / 2;
     let (rows, total) = if newer_half {
-        let (rows, total) = persistence::posts::newest_page(db, per_page, offset, Bodies::Left).await?;
+        let (rows, total) =
+            persistence::posts::newest_page(db, &app.inner.in_place, per_page, offset, Bodies::Left).await?;
         // An empty page: past the end (or an empty blog on page 1).
         if rows.is_empty() && offset > 0 {
             return Err(AppError::NotFound("page"));
@@ -327,7 +328,7 @@ pub async fn home_page(app: &App, page: Option<&str>) -> AppResult<(Vec<Post>, P
         (rows, total)
     } else {
         let total = persistence::posts::count(db, None).await?;
-        (persistence::posts::list_newest(db, None, per_page, offset, total).await?, total)
+        (persistence::posts::list_newest(db, &app.inner.in_place, None, per_page, offset, total).await?, total)
     };
     hint.store(total, Ordering::Relaxed);
     let pagination = Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
@@ -351,7 +352,9 @@ pub async fn author_page(app: &App, username: &str, page: Option<&str>) -> AppRe
     let author = persistence::users::find_by_username(db, username).await?.ok_or(AppError::NotFound("account"))?;
     let total = persistence::posts::count(db, Some(author.id)).await?;
     let pagination = Pagination::new(page, per_page, total).ok_or(AppError::NotFound("page"))?;
-    let rows = persistence::posts::list_newest(db, Some(author.id), per_page, pagination.offset(), total).await?;
+    let rows =
+        persistence::posts::list_newest(db, &app.inner.in_place, Some(author.id), per_page, pagination.offset(), total)
+            .await?;
     Ok((author, rows, pagination))
 }
 
@@ -494,7 +497,9 @@ pub enum FeedOf<'a> {
 pub async fn feed_posts(app: &App, of: FeedOf<'_>) -> AppResult<(Option<User>, Vec<Post>)> {
     let db = app.db();
     let (author, rows) = match of {
-        FeedOf::Site => (None, persistence::posts::newest_page(db, FEED_POSTS, 0, Bodies::Loaded).await?.0),
+        FeedOf::Site => {
+            (None, persistence::posts::newest_page(db, &app.inner.in_place, FEED_POSTS, 0, Bodies::Loaded).await?.0)
+        }
         FeedOf::Author(name) => {
             let (author, rows, _) =
                 persistence::posts::author_page(db, name, FEED_POSTS, 0).await?.ok_or(AppError::NotFound("account"))?;
