@@ -1,21 +1,22 @@
 //! Reads run in place: on SQLite, a listing's query runs on the thread of the request that asks
-//! for it, on a read-only connection that thread keeps, instead of being sent to a connection of
-//! the pool. The pool runs each SQLite connection on a thread of its own, so every query there
-//! is a hand-over to that thread and back; while the machine is busy (posts being written), each
+//! for it, on a read-only connection kept for that, instead of being sent to a connection of the
+//! pool. The pool runs each SQLite connection on a thread of its own, so every query there is a
+//! hand-over to that thread and back; while the machine is busy (posts being written), each
 //! hand-over waits for a core, and those waits, not SQLite's work (tens of microseconds), were
 //! most of a page's time.
 //!
 //! What runs here is bounded: a query that is still running after [`BUDGET`] is interrupted and
-//! left to the pool, and so is one that meets a busy database or any error. The caller then asks
-//! the pool, so that nothing depends on a read in place having run. PostgreSQL has no such
-//! reads: its queries go to its server whatever thread sends them.
+//! left to the pool, and so is one that meets a busy database or any error, and one that finds
+//! the connection in use by another request (the request never waits for it). The caller then
+//! asks the pool, so that nothing depends on a read in place having run. One connection serves
+//! the process: each costs its page cache and the schema it parses, and two requests rarely
+//! read in place at the same moment. PostgreSQL has no such reads: its queries go to its server
+//! whatever thread sends them.
 //!
 //! A read in place sees what the pool's connections see: every change committed before the
 //! statement starts (the database is in WAL mode, and readers never wait for the writer).
 
-use std::cell::RefCell;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use rusqlite::types::Value as Sql;
@@ -26,51 +27,50 @@ use sea_orm::{DatabaseBackend, Statement};
 pub const BUDGET: Duration = Duration::from_millis(2);
 /// How many of SQLite's steps run between two looks at the clock.
 const STEPS_BETWEEN_LOOKS: i32 = 2_000;
-/// The queries each thread's connection keeps prepared.
+/// The queries the connection keeps prepared.
 const KEPT_STATEMENTS: usize = 16;
+/// Its page cache, in KiB (negative: SQLite's way of saying KiB). Half a pool connection's: it
+/// reads pages of listings, which the whole process remembers once made, and what it caches is
+/// dropped at every commit anyway (another connection's commit empties a connection's cache).
+const CACHE_KIB: i32 = -256;
 
-/// Where reads in place go: the SQLite database's file, or nowhere (PostgreSQL, a database in
-/// memory); managed by the application, one per database it opened.
+/// Where reads in place go: a read-only connection to the SQLite database's file, or nowhere
+/// (PostgreSQL, a database in memory, a file that could not be opened); managed by the
+/// application, one per database it opened.
 #[derive(Debug)]
 pub struct InPlace {
-    database: Option<(u64, PathBuf)>,
+    connection: Option<Mutex<rusqlite::Connection>>,
 }
 
-thread_local! {
-    /// This thread's connection, and the number of the [`InPlace`] it was opened for.
-    static CONNECTION: RefCell<Option<(u64, rusqlite::Connection)>> = const { RefCell::new(None) };
-}
-
-/// Numbers each [`InPlace`], so that a thread that meets another database (tests open many in
-/// one process) opens a connection to it rather than reading the wrong one.
-static OPENED: AtomicU64 = AtomicU64::new(0);
-
-// When the query being run in place began (its budget's start); shared with SQLite's progress
-// handler, which runs on the same thread.
+// When the query being run in place began (its budget's start); read by SQLite's progress
+// handler, which runs on the thread that runs the query.
 thread_local! {
     static STARTED: std::cell::Cell<Option<Instant>> = const { std::cell::Cell::new(None) };
 }
 
 impl InPlace {
-    /// Reads in place for the database at `url` (SQLite files only).
+    /// Reads in place for the database at `url` (SQLite files only; the file exists).
     pub fn open(url: &str) -> Self {
-        let database = url
-            .starts_with("sqlite:")
-            .then(|| crate::sqlite_file(url))
-            .flatten()
-            .map(|path| (OPENED.fetch_add(1, Ordering::Relaxed), path.to_path_buf()));
-        InPlace { database }
+        let path = if url.starts_with("sqlite:") { crate::sqlite_file(url) } else { None };
+        let connection = path.and_then(|path| match connect(path) {
+            Ok(connection) => Some(Mutex::new(connection)),
+            Err(e) => {
+                log::warn!("cannot read {} in place ({e}): the pool reads it", path.display());
+                None
+            }
+        });
+        InPlace { connection }
     }
 
     /// The rows of `statement`, each made by `row`, when it could run in place within its
-    /// budget; `None` when it is to be asked of the pool (not SQLite, a value this module does not
-    /// bind, over budget, busy, or any error: the pool then meets the same error and reports it).
+    /// budget; `None` when it is to be asked of the pool (not SQLite, the connection in use, a
+    /// value this module does not bind, over budget, busy, or any error: the pool then meets
+    /// the same error and reports it).
     pub fn query<T>(
         &self,
         statement: &Statement,
         mut row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
     ) -> Option<Vec<T>> {
-        let (number, path) = self.database.as_ref()?;
         if statement.db_backend != DatabaseBackend::Sqlite {
             return None;
         }
@@ -78,37 +78,22 @@ impl InPlace {
             Some(values) => values.0.iter().map(bound).collect::<Option<Vec<Sql>>>()?,
             None => Vec::new(),
         };
-        CONNECTION.with_borrow_mut(|kept| {
-            if kept.as_ref().is_none_or(|(opened_for, _)| opened_for != number) {
-                *kept = None;
-                match connect(path) {
-                    Ok(connection) => *kept = Some((*number, connection)),
-                    Err(e) => {
-                        log::warn!("cannot read {} in place: {e}", path.display());
-                        return None;
-                    }
-                }
+        let connection = self.connection.as_ref()?.try_lock().ok()?;
+        STARTED.set(Some(Instant::now()));
+        let rows = run(&connection, &statement.sql, &values, &mut row);
+        STARTED.set(None);
+        match rows {
+            Ok(rows) => Some(rows),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(e.code, rusqlite::ErrorCode::OperationInterrupted | rusqlite::ErrorCode::DatabaseBusy) =>
+            {
+                None
             }
-            let (_, connection) = kept.as_ref()?;
-            STARTED.set(Some(Instant::now()));
-            let rows = run(connection, &statement.sql, &values, &mut row);
-            STARTED.set(None);
-            match rows {
-                Ok(rows) => Some(rows),
-                Err(rusqlite::Error::SqliteFailure(e, _))
-                    if matches!(
-                        e.code,
-                        rusqlite::ErrorCode::OperationInterrupted | rusqlite::ErrorCode::DatabaseBusy
-                    ) =>
-                {
-                    None
-                }
-                Err(e) => {
-                    log::debug!("a read in place failed ({e}); asking the pool");
-                    None
-                }
+            Err(e) => {
+                log::debug!("a read in place failed ({e}); asking the pool");
+                None
             }
-        })
+        }
     }
 }
 
@@ -136,7 +121,7 @@ fn connect(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
     )?;
     // A busy database (a log being recovered) is left to the pool, which waits for it.
     connection.busy_timeout(Duration::ZERO)?;
-    connection.pragma_update(None, "cache_size", crate::SQLITE_CACHE_KIB)?;
+    connection.pragma_update(None, "cache_size", CACHE_KIB)?;
     connection.set_prepared_statement_cache_capacity(KEPT_STATEMENTS);
     connection.progress_handler(
         STEPS_BETWEEN_LOOKS,
@@ -267,15 +252,34 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn each_database_is_read_on_its_own_connection_by_the_same_thread() {
+    async fn each_database_is_read_on_its_own_connection() {
         let (one, two) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (url_one, db_one) = blog(one.path(), 2).await;
         let (url_two, db_two) = blog(two.path(), 4).await;
         let (in_one, in_two) = (InPlace::open(&url_one), InPlace::open(&url_two));
+        db_one.close_by_ref().await.unwrap();
+        db_two.close_by_ref().await.unwrap();
         for _ in 0..2 {
             assert_eq!(posts::newest_page(&db_one, &in_one, 20, 0, Bodies::Left).await.unwrap().1, 2);
             assert_eq!(posts::newest_page(&db_two, &in_two, 20, 0, Bodies::Left).await.unwrap().1, 3);
         }
+    }
+
+    #[tokio::test]
+    async fn a_read_that_finds_the_connection_in_use_is_left_to_the_pool() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, _db) = blog(dir.path(), 1).await;
+        let in_place = InPlace::open(&url);
+        let one = sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Sqlite, "SELECT 1 AS one");
+        // A read made while another is running in place (as another request's would be).
+        let mut meanwhile = None;
+        let outer = in_place.query(&one, |row| {
+            meanwhile = Some(in_place.query(&one, |row| row.get::<_, i64>("one")));
+            row.get::<_, i64>("one")
+        });
+        assert_eq!(outer, Some(vec![1]));
+        assert_eq!(meanwhile, Some(None), "not waited for: asked of the pool");
+        assert_eq!(in_place.query(&one, |row| row.get::<_, i64>("one")), Some(vec![1]), "free again");
     }
 
     #[tokio::test]
