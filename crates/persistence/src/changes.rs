@@ -5,7 +5,9 @@
 //!
 //! PostgreSQL says it by its current snapshot: which transactions have completed. Two equal
 //! snapshots see the same committed data, and a writing transaction's end changes the snapshot
-//! (read-only ones take no transaction id and leave it alone). SQLite says it in the header of
+//! (read-only ones take no transaction id and leave it alone). The snapshot is read for the set
+//! of completed transactions only ([`completed`]): a writer's first write, which gives it a
+//! number, changes the snapshot's text but completes nothing. SQLite says it in the header of
 //! its write-ahead log's index (the `-shm` file beside the database), which every connection
 //! that commits rewrites, in whatever process: reading it is one read of 96 bytes, where asking
 //! a connection (`PRAGMA data_version`) is a round trip to that connection's thread, which made
@@ -144,7 +146,10 @@ impl Changes {
                     None => return Err(DbErr::RecordNotFound("the current snapshot".into())),
                 };
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
-                snapshot.hash(&mut hasher);
+                match completed(&snapshot) {
+                    Some(completed) => completed.hash(&mut hasher),
+                    None => snapshot.hash(&mut hasher),
+                }
                 hasher.finish()
             }
             Watch::Sqlite(connection, _) => {
@@ -166,11 +171,59 @@ impl Changes {
     }
 }
 
+/// Which transactions a PostgreSQL snapshot (`xmin:xmax:xip,…`) sees as completed, in one form
+/// for each such set: below the first returned number, every transaction has completed but
+/// those listed. A snapshot also moves when a transaction that is still running is given its
+/// number (its first write raises `xmax` and lists it as running) while nothing has completed;
+/// that form leaves those out, so that each write transaction moves the number once, at its end,
+/// and not twice (remembered answers then last twice as long under writes). `None` for text not
+/// in that format.
+fn completed(snapshot: &str) -> Option<(u64, Vec<u64>)> {
+    let mut parts = snapshot.split(':');
+    let _oldest_running: u64 = parts.next()?.parse().ok()?;
+    let (xmax, running) = (parts.next()?.parse::<u64>().ok()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let mut running: Vec<u64> = match running {
+        "" => Vec::new(),
+        list => list.split(',').map(|id| id.parse().ok()).collect::<Option<_>>()?,
+    };
+    running.sort_unstable();
+    // The transactions just below `xmax` that are all still running complete nothing yet.
+    let mut end = xmax;
+    while running.last().is_some_and(|&last| last.checked_add(1) == Some(end)) {
+        end -= 1;
+        running.pop();
+    }
+    Some((end, running))
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::ConnectionTrait;
 
-    use super::{Changes, Watch};
+    use super::{Changes, Watch, completed};
+
+    #[test]
+    fn a_postgresql_snapshot_moves_the_number_when_a_transaction_completes_only() {
+        let idle = completed("100:100:").unwrap();
+        assert_eq!(idle, (100, vec![]));
+        // 100 and then 101 are given numbers (their first writes) and are running: the same.
+        assert_eq!(completed("100:101:100"), Some(idle.clone()));
+        assert_eq!(completed("100:102:101,100"), Some(idle.clone()));
+        // 101 completes while 100 runs: another set.
+        let second = completed("100:102:100").unwrap();
+        assert_ne!(second, idle);
+        assert_eq!(second, (102, vec![100]));
+        // 102 starts writing: still that set; 100 completes: another.
+        assert_eq!(completed("100:103:100,102"), Some(second.clone()));
+        assert_eq!(completed("103:103:"), Some((103, vec![])));
+        assert_ne!(completed("102:103:102"), Some(second));
+        for text in ["", "1:2", "1:2:3:4", "a:2:", "1:2:x", "1:2:3,"] {
+            assert_eq!(completed(text), None, "{text:?}");
+        }
+    }
 
     /// On an SQLite file the number comes from the log's index (one read, no question asked of
     /// a connection), and moves with every commit from any connection, and only then.
