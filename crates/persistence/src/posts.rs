@@ -57,28 +57,27 @@ pub struct PostWithAuthor {
 
 impl PostWithAuthor {
     /// The post on a row read in place (`in_place`), its columns named as for
-    /// [`FromQueryResult`] (after `prefix`).
-    fn from_sqlite(row: &rusqlite::Row<'_>, prefix: &str) -> rusqlite::Result<Self> {
-        let column = |name: &str| -> String { format!("{prefix}{name}") };
+    /// [`FromQueryResult`].
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
         Ok(Self {
-            id: row.get(column("id").as_str())?,
-            title: row.get(column("title").as_str())?,
-            content: row.get(column("content").as_str())?,
-            date_posted: row.get(column("date_posted").as_str())?,
-            updated_at: row.get(column("updated_at").as_str())?,
-            user_id: row.get(column("user_id").as_str())?,
-            author_username: row.get(column("author_username").as_str())?,
-            author_image_file: row.get(column("author_image_file").as_str())?,
-            slug: row.get(column("slug").as_str())?,
-            description: row.get(column("description").as_str())?,
-            format: row.get(column("format").as_str())?,
-            body_html: row.get(column("body_html").as_str())?,
-            excerpt: row.get(column("excerpt").as_str())?,
-            word_count: row.get(column("word_count").as_str())?,
-            state: row.get(column("state").as_str())?,
-            comments_closed: row.get(column("comments_closed").as_str())?,
-            comments_version: row.get(column("comments_version").as_str())?,
-            tags: row.get(column("tags").as_str())?,
+            id: row.get("id")?,
+            title: row.get("title")?,
+            content: row.get("content")?,
+            date_posted: row.get("date_posted")?,
+            updated_at: row.get("updated_at")?,
+            user_id: row.get("user_id")?,
+            author_username: row.get("author_username")?,
+            author_image_file: row.get("author_image_file")?,
+            slug: row.get("slug")?,
+            description: row.get("description")?,
+            format: row.get("format")?,
+            body_html: row.get("body_html")?,
+            excerpt: row.get("excerpt")?,
+            word_count: row.get("word_count")?,
+            state: row.get("state")?,
+            comments_closed: row.get("comments_closed")?,
+            comments_version: row.get("comments_version")?,
+            tags: row.get("tags")?,
         })
     }
 }
@@ -304,7 +303,7 @@ async fn posts_read(
     select: Select<post::Entity>,
 ) -> Result<Vec<PostWithAuthor>, DbErr> {
     let statement = select.build(db.get_database_backend());
-    if let Some(rows) = in_place.query(&statement, |row| PostWithAuthor::from_sqlite(row, "")) {
+    if let Some(rows) = in_place.query(&statement, PostWithAuthor::from_sqlite) {
         return Ok(rows);
     }
     PostWithAuthor::find_by_statement(statement).all(db).await
@@ -347,7 +346,7 @@ pub async fn newest_page(
         .order_by_desc(post::Column::DatePosted)
         .order_by_desc(post::Column::Id)
         .build(db.get_database_backend());
-    let read = |row: &rusqlite::Row<'_>| Ok((PostWithAuthor::from_sqlite(row, "")?, row.get::<_, i64>("total")?));
+    let read = |row: &rusqlite::Row<'_>| Ok((PostWithAuthor::from_sqlite(row)?, row.get::<_, i64>("total")?));
     if let Some(rows) = in_place.query(&statement, read) {
         let total = rows.first().map_or(0, |(_, total)| *total);
         return Ok((rows.into_iter().map(|(post, _)| post).collect(), u64::try_from(total).unwrap_or(0)));

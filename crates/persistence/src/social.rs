@@ -161,6 +161,15 @@ impl TagList {
     pub fn into_vec(self) -> Vec<String> {
         self.0
     }
+
+    /// The tags from the column's JSON array; none (PostgreSQL's `json_agg` of no rows) for no
+    /// tags. Sorted by their bytes.
+    pub(crate) fn from_json(json: Option<&str>) -> Result<Self, serde_json::Error> {
+        let Some(json) = json else { return Ok(Self::default()) };
+        let mut tags: Vec<String> = serde_json::from_str(json)?;
+        tags.sort_unstable();
+        Ok(Self(tags))
+    }
 }
 
 impl sea_orm::TryGetable for TagList {
@@ -169,17 +178,6 @@ impl sea_orm::TryGetable for TagList {
         let json = Option::<String>::try_get_by(res, index)?;
         Self::from_json(json.as_deref())
             .map_err(|e| sea_orm::TryGetError::DbErr(DbErr::Type(format!("a post's tags: {e}"))))
-    }
-}
-
-impl TagList {
-    /// The tags from the column's JSON array; none (PostgreSQL's `json_agg` of no rows) for no
-    /// tags. Sorted by their bytes.
-    pub(crate) fn from_json(json: Option<&str>) -> Result<Self, serde_json::Error> {
-        let Some(json) = json else { return Ok(Self::default()) };
-        let mut tags: Vec<String> = serde_json::from_str(json)?;
-        tags.sort_unstable();
-        Ok(Self(tags))
     }
 }
 
